@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/openswf/openswf/internal/server"
+)
+
+// runServer is `swf server`: it parses the flags, starts the server, and
+// serves until SIGINT or SIGTERM (or ctx ends), then closes it in order and
+// returns 0. Logs go to stderr as slog text.
+func runServer(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("swf server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", server.DefaultListen, "`HOST:PORT` to listen on (port 0 picks a free one)")
+	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the database (created if missing)")
+	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "swf server: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	level, err := parseLevel(*levelName)
+	if err != nil {
+		fmt.Fprintf(stderr, "swf server: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := server.New(server.Config{Listen: *listen, DataDir: *dataDir, Log: log})
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	dir, err := filepath.Abs(*dataDir)
+	if err != nil {
+		dir = *dataDir
+	}
+	// Scripts and tests find the port in this line: keep "listening on
+	// <addr>" in the message.
+	log.Info("listening on "+srv.Addr(), "addr", srv.Addr(), "data_dir", dir, "version", versionString())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+
+	code := 0
+	select {
+	case <-ctx.Done():
+		// From here a second Ctrl-C kills the process the default way,
+		// for when shutdown hangs.
+		stop()
+		log.Info("shutting down")
+	case err := <-served:
+		log.Error("server stopped", "err", err)
+		code = 1
+	}
+	if err := srv.Close(); err != nil {
+		log.Error("shutdown", "err", err)
+		code = 1
+	}
+	if code == 0 {
+		log.Info("stopped")
+	}
+	return code
+}
+
+func parseLevel(name string) (slog.Level, error) {
+	switch name {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown log level %q: want debug, info, warn or error", name)
+}

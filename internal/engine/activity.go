@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/swf"
+)
+
+// PollForActivityTask hands out the next activity task of a task list,
+// waiting up to the long-poll timeout. No task: nil.
+func (e *Engine) PollForActivityTask(ctx context.Context, in *shape.PollForActivityTaskInput) (*shape.ActivityTask, error) {
+	if err := firstErr(swf.CheckName("taskList.name", in.TaskList.Name), e.domainExists(in.Domain)); err != nil {
+		return nil, err
+	}
+	list := e.activityLists.get(in.Domain, in.TaskList.Name)
+	until := e.clk.Now().Add(e.lim.LongPollTimeout)
+	for {
+		p := list.pop()
+		if p == nil {
+			if err := list.wait(ctx, e.clk, until, e.drain, e.lim.MaxPollersPerTaskList); err == errPollTimeout {
+				return nil, nil
+			} else if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		task, err := e.startActivity(ctx, list, p, in.Identity)
+		if errors.Is(err, errStale) || isUnknown(err) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		return task, err
+	}
+}
+
+func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, identity string) (*shape.ActivityTask, error) {
+	var task *shape.ActivityTask
+	err := e.run(p.runID, func(t *txn) error {
+		s := t.x.acts[p.scheduledEventID]
+		if s == nil || s.p != p {
+			return errStale
+		}
+		if ctx.Err() != nil {
+			// The poller left before we recorded anything: the next one gets it.
+			list.push(p)
+			return ctx.Err()
+		}
+		a := s.a
+		ev := t.event(shape.EventTypeActivityTaskStarted)
+		ev.ActivityTaskStartedEventAttributes = &shape.ActivityTaskStartedEventAttributes{Identity: identity, ScheduledEventId: a.ScheduledEventID}
+		a.StartedEventID, a.StartedAt, a.Identity, a.Nonce = ev.EventId, t.now, identity, newNonce()
+		s.p = nil
+		t.putActivity(a)
+		if a.StartToClose > 0 {
+			t.arm(deadline{at: t.now.Add(seconds(a.StartToClose)), kind: tActivityStartToClose, runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce})
+		}
+		if a.Heartbeat > 0 {
+			t.arm(deadline{at: t.now.Add(seconds(a.Heartbeat)), kind: tActivityHeartbeat, runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce})
+		}
+		we, at := *t.x.e.Info.Execution, a.ActivityType
+		task = &shape.ActivityTask{
+			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: a.RunID, ScheduledEventID: a.ScheduledEventID, Nonce: a.Nonce}),
+			ActivityId:        a.ActivityID,
+			ActivityType:      &at,
+			Input:             a.Input,
+			StartedEventId:    ev.EventId,
+			WorkflowExecution: &we,
+		}
+		return nil
+	})
+	return task, err
+}
+
+// activityDeadlines lists the deadlines an activity in its current state has.
+func activityDeadlines(a *store.Activity) []deadline {
+	var ds []deadline
+	base := deadline{runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce}
+	if a.ScheduleToClose > 0 {
+		d := base
+		d.kind, d.at = tActivityScheduleToClose, a.ScheduledAt.Add(seconds(a.ScheduleToClose))
+		ds = append(ds, d)
+	}
+	if a.StartedEventID == 0 {
+		if a.ScheduleToStart > 0 {
+			d := base
+			d.kind, d.at = tActivityScheduleToStart, a.ScheduledAt.Add(seconds(a.ScheduleToStart))
+			ds = append(ds, d)
+		}
+		return ds
+	}
+	if a.StartToClose > 0 {
+		d := base
+		d.kind, d.at = tActivityStartToClose, a.StartedAt.Add(seconds(a.StartToClose))
+		ds = append(ds, d)
+	}
+	if a.Heartbeat > 0 {
+		d := base
+		d.kind, d.at = tActivityHeartbeat, heartbeatDeadline(a)
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// heartbeatDeadline is derived, never stored: the heartbeat clock runs from
+// the start or the last heartbeat, whichever is later.
+func heartbeatDeadline(a *store.Activity) time.Time {
+	last := a.StartedAt
+	if a.HeartbeatAt.After(last) {
+		last = a.HeartbeatAt
+	}
+	return last.Add(seconds(a.Heartbeat))
+}
+
+// startedActivity checks an activity task token and returns the open,
+// started task it names. x.mu must be held.
+func startedActivityLocked(x *execState, tok token) (*actState, error) {
+	s := x.acts[tok.ScheduledEventID]
+	if x.closed || x.e.Domain != tok.Domain || s == nil || s.a.StartedEventID == 0 || s.a.Nonce != tok.Nonce {
+		return nil, unknownActivity()
+	}
+	return s, nil
+}
+
+func unknownActivity() error {
+	return swf.Unknown("Unknown activity task: it is closed, timed out, or the task token is not valid")
+}
+
+// RecordActivityTaskHeartbeat records a worker's progress and resets the
+// heartbeat clock. It adds no history event; it stores the time and details
+// (kept for an ActivityTaskTimedOut event) and answers whether the decider
+// asked to cancel the task.
+//
+// This is the hottest path: it checks the token without a store read, holds
+// only its execution's lock and only while it queues the write, and waits
+// for the group commit outside the lock.
+func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.RecordActivityTaskHeartbeatInput) (*shape.ActivityTaskStatus, error) {
+	tok, err := e.tokens.decode(in.TaskToken, tokenActivity)
+	if err != nil {
+		return nil, unknownActivity()
+	}
+	e.execMu.RLock()
+	x := e.execs[tok.RunID]
+	e.execMu.RUnlock()
+	if x == nil {
+		return nil, unknownActivity()
+	}
+	x.mu.Lock()
+	s, err := startedActivityLocked(x, tok)
+	if err != nil {
+		x.mu.Unlock()
+		return nil, err
+	}
+	a := s.a
+	a.HeartbeatAt = e.clk.Now().UTC().Truncate(time.Millisecond)
+	if in.Details != "" {
+		d := in.Details
+		a.HeartbeatDetails = &d
+	}
+	out := &shape.ActivityTaskStatus{CancelRequested: a.CancelRequestedEventID != 0}
+	done := e.st.Submit(&store.Change{Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: a.HeartbeatAt, Details: a.HeartbeatDetails}}})
+	x.mu.Unlock()
+	if err := e.await(done); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// closeActivity ends a started activity task with the event close adds.
+func (e *Engine) closeActivity(taskToken string, close func(t *txn, a *store.Activity)) error {
+	tok, err := e.tokens.decode(taskToken, tokenActivity)
+	if err != nil {
+		return unknownActivity()
+	}
+	err = e.run(tok.RunID, func(t *txn) error {
+		s, err := startedActivityLocked(t.x, tok)
+		if err != nil {
+			return err
+		}
+		close(t, s.a)
+		t.dropActivity(s)
+		t.needDecision()
+		return nil
+	})
+	if isUnknown(err) {
+		return unknownActivity()
+	}
+	return err
+}
+
+// dropActivity forgets a closed activity.
+func (t *txn) dropActivity(s *actState) {
+	a := s.a
+	if s.p != nil {
+		t.eng.activityLists.get(t.x.e.Domain, a.TaskList).remove(s.p)
+		s.p = nil
+	}
+	delete(t.x.acts, a.ScheduledEventID)
+	delete(t.x.actIDs, a.ActivityID)
+	t.c.DelActivities = append(t.c.DelActivities, store.ActivityKey{RunID: a.RunID, ScheduledEventID: a.ScheduledEventID})
+}
+
+// RespondActivityTaskCompleted closes the task with its result.
+func (e *Engine) RespondActivityTaskCompleted(ctx context.Context, in *shape.RespondActivityTaskCompletedInput) error {
+	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+		ev := t.event(shape.EventTypeActivityTaskCompleted)
+		ev.ActivityTaskCompletedEventAttributes = &shape.ActivityTaskCompletedEventAttributes{Result: in.Result, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
+	})
+}
+
+// RespondActivityTaskFailed closes the task as failed.
+func (e *Engine) RespondActivityTaskFailed(ctx context.Context, in *shape.RespondActivityTaskFailedInput) error {
+	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+		ev := t.event(shape.EventTypeActivityTaskFailed)
+		ev.ActivityTaskFailedEventAttributes = &shape.ActivityTaskFailedEventAttributes{Reason: in.Reason, Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
+	})
+}
+
+// RespondActivityTaskCanceled closes the task as canceled, normally after a
+// heartbeat answered cancelRequested.
+func (e *Engine) RespondActivityTaskCanceled(ctx context.Context, in *shape.RespondActivityTaskCanceledInput) error {
+	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+		ev := t.event(shape.EventTypeActivityTaskCanceled)
+		ev.ActivityTaskCanceledEventAttributes = &shape.ActivityTaskCanceledEventAttributes{
+			Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID,
+			LatestCancelRequestedEventId: a.CancelRequestedEventID,
+		}
+	})
+}
+
+// CountPendingActivityTasks counts the scheduled, not yet started activity
+// tasks of a task list.
+func (e *Engine) CountPendingActivityTasks(ctx context.Context, in *shape.CountPendingActivityTasksInput) (*shape.PendingTaskCount, error) {
+	if err := e.domainExists(in.Domain); err != nil {
+		return nil, err
+	}
+	return &shape.PendingTaskCount{Count: int32(e.activityLists.get(in.Domain, in.TaskList.Name).count())}, nil
+}
+
+// CountPendingDecisionTasks counts the scheduled, not yet started decision
+// tasks of a task list.
+func (e *Engine) CountPendingDecisionTasks(ctx context.Context, in *shape.CountPendingDecisionTasksInput) (*shape.PendingTaskCount, error) {
+	if err := e.domainExists(in.Domain); err != nil {
+		return nil, err
+	}
+	return &shape.PendingTaskCount{Count: int32(e.decisionLists.get(in.Domain, in.TaskList.Name).count())}, nil
+}

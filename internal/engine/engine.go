@@ -1,0 +1,353 @@
+// Package engine is the SWF state machine: domains, types, executions,
+// decision and activity tasks, timers and history. It knows nothing of HTTP,
+// JSON or SQL: the wire layer calls one method per SWF operation, the store
+// persists each change, and the clock is injected.
+//
+// Open executions live in memory, each behind its own mutex, and every change
+// is written through to the store before the caller is answered. Operations
+// on different executions never share a lock; their writes share only the
+// store's group commit.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/openswf/openswf/internal/clock"
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/swf"
+)
+
+// Config assembles an Engine.
+type Config struct {
+	Clock     clock.Clock
+	Store     store.Store
+	Limits    swf.Limits
+	Log       *slog.Logger
+	Region    string
+	AccountID string
+	// FatalFunc is called when a write the engine already applied in
+	// memory cannot be made durable. Memory is then ahead of disk, and the
+	// only safe course is to stop and reload; the default exits the process.
+	FatalFunc func(error)
+}
+
+// Engine runs SWF operations. Create it with New, then Start it.
+type Engine struct {
+	clk    clock.Clock
+	st     store.Store
+	lim    swf.Limits
+	log    *slog.Logger
+	cfg    Config
+	tokens tokenCodec
+
+	drainOnce sync.Once
+	drain     chan struct{} // closed by Drain: long polls answer empty
+
+	regMu   sync.RWMutex // guards domains, atypes, wtypes
+	domains map[string]*store.Domain
+	atypes  map[store.TypeKey]*store.ActivityType
+	wtypes  map[store.TypeKey]*store.WorkflowType
+
+	execMu sync.RWMutex          // guards execs, open; taken after an execState's mu, never before
+	execs  map[string]*execState // open runs by run id
+	open   map[string]*execState // open runs by domain + "\x00" + workflowId
+
+	activityLists *taskLists
+	decisionLists *taskLists
+	timers        *timerQueue
+}
+
+// execState is an open execution in memory.
+type execState struct {
+	mu       sync.Mutex // guards all below; never held while waiting for the store
+	e        *store.Execution
+	acts     map[int64]*actState // open activities by scheduled event id
+	actIDs   map[string]int64    // activity id -> scheduled event id
+	timers   map[string]*store.Timer
+	decision *pending // the scheduled decision task, while on its task list
+	closed   bool     // the run closed; the state is no longer in the maps
+}
+
+type actState struct {
+	a *store.Activity
+	p *pending // on its task list until started
+}
+
+// New builds an Engine. Call Start before use.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("engine: no store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Limits == (swf.Limits{}) {
+		cfg.Limits = swf.DefaultLimits()
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	if cfg.FatalFunc == nil {
+		log := cfg.Log
+		cfg.FatalFunc = func(err error) {
+			log.Error("durable write failed; stopping so that a restart reloads the last durable state", "err", err)
+			os.Exit(70)
+		}
+	}
+	e := &Engine{
+		clk: cfg.Clock, st: cfg.Store, lim: cfg.Limits, log: cfg.Log, cfg: cfg,
+		drain:         make(chan struct{}),
+		domains:       map[string]*store.Domain{},
+		atypes:        map[store.TypeKey]*store.ActivityType{},
+		wtypes:        map[store.TypeKey]*store.WorkflowType{},
+		execs:         map[string]*execState{},
+		open:          map[string]*execState{},
+		activityLists: newTaskLists(),
+		decisionLists: newTaskLists(),
+	}
+	e.timers = newTimerQueue(e.clk, e.fire)
+	return e, nil
+}
+
+// Start loads the durable state into memory and arms every deadline; the
+// ones that passed while the server was down fire at once.
+func (e *Engine) Start(ctx context.Context) error {
+	key, err := e.st.Secret(ctx)
+	if err != nil {
+		return fmt.Errorf("token key: %w", err)
+	}
+	e.tokens = tokenCodec{key: key}
+	snap, err := e.st.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	for _, d := range snap.Domains {
+		e.domains[d.Info.Name] = d
+	}
+	for _, t := range snap.ActivityTypes {
+		e.atypes[store.TypeKey{Domain: t.Domain, Name: t.Info.ActivityType.Name, Version: t.Info.ActivityType.Version}] = t
+	}
+	for _, t := range snap.WorkflowTypes {
+		e.wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
+	}
+	for _, x := range snap.Executions {
+		e.restoreExecution(x)
+	}
+	for _, a := range snap.Activities {
+		x := e.execs[a.RunID]
+		if x == nil {
+			continue // left behind by a run that closed; harmless
+		}
+		e.restoreActivity(x, a)
+	}
+	for _, t := range snap.Timers {
+		x := e.execs[t.RunID]
+		if x == nil {
+			continue
+		}
+		x.timers[t.TimerID] = t
+		e.timers.add(deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
+	}
+	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),
+		"open_activities", len(snap.Activities), "timers", len(snap.Timers))
+	return nil
+}
+
+func (e *Engine) restoreExecution(r *store.Execution) {
+	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{}}
+	e.execs[r.Info.Execution.RunId] = x
+	e.open[openKey(r.Domain, r.Info.Execution.WorkflowId)] = x
+	runID := r.Info.Execution.RunId
+	if !r.ExpiresAt.IsZero() {
+		e.timers.add(deadline{at: r.ExpiresAt, kind: tExecution, runID: runID})
+	}
+	if r.DecisionStartedID != 0 {
+		e.timers.add(deadline{at: r.DecisionStartedAt.Add(seconds(durationOf(r.Config.TaskStartToCloseTimeout))), kind: tDecisionStartToClose, runID: runID, eventID: r.DecisionScheduledID, nonce: uint64(r.DecisionAttempt)})
+	} else if r.DecisionScheduledID != 0 {
+		p := &pending{runID: runID, scheduledEventID: r.DecisionScheduledID, priority: parsePriority(r.Config.TaskPriority)}
+		x.decision = p
+		e.decisionLists.get(r.Domain, r.DecisionTaskList).push(p)
+		if r.DecisionScheduleToStart > 0 {
+			e.timers.add(deadline{at: r.DecisionScheduledAt.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: runID, eventID: r.DecisionScheduledID})
+		}
+	}
+}
+
+func (e *Engine) restoreActivity(x *execState, a *store.Activity) {
+	s := &actState{a: a}
+	x.acts[a.ScheduledEventID] = s
+	x.actIDs[a.ActivityID] = a.ScheduledEventID
+	if a.StartedEventID == 0 {
+		s.p = &pending{runID: a.RunID, scheduledEventID: a.ScheduledEventID, priority: a.Priority}
+		e.activityLists.get(x.e.Domain, a.TaskList).push(s.p)
+	}
+	for _, d := range activityDeadlines(a) {
+		e.timers.add(d)
+	}
+}
+
+// Drain makes every waiting and future long poll answer empty at once. The
+// server calls it on shutdown so pollers are not held for a minute.
+func (e *Engine) Drain() { e.drainOnce.Do(func() { close(e.drain) }) }
+
+// Close stops the timers. Pending writes are the store's to finish.
+func (e *Engine) Close() { e.Drain(); e.timers.close() }
+
+func openKey(domain, workflowID string) string { return domain + "\x00" + workflowID }
+
+// newRunID returns a fresh run id: 32 random bytes, base64url (43 chars).
+func newRunID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func newNonce() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
+
+// durationOf reads a stored, already validated duration: seconds, 0 for NONE.
+func durationOf(s string) int64 {
+	n, err := swf.ParseDuration("", s, true, 0)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// durationString writes seconds back as the wire spells them (0 = NONE).
+func durationString(n int64) string {
+	if n <= 0 {
+		return swf.None
+	}
+	return fmt.Sprint(n)
+}
+
+// txn is one change to one open execution, built under its lock.
+type txn struct {
+	eng       *Engine
+	x         *execState
+	now       time.Time
+	c         store.Change
+	dirty     bool // the execution record changed
+	deadlines []deadline
+	// While a decision task's decisions are applied, a decision task they
+	// call for is held back and scheduled after the last of them.
+	holdDecision, wantDecision bool
+}
+
+func (e *Engine) begin(x *execState) *txn {
+	return &txn{eng: e, x: x, now: e.clk.Now().UTC().Truncate(time.Millisecond)}
+}
+
+// event appends a history event and returns it for its attributes.
+func (t *txn) event(typ shape.EventType) *shape.HistoryEvent {
+	ev := &shape.HistoryEvent{EventId: t.x.e.NextEventID, EventType: typ, EventTimestamp: shape.TS(t.now)}
+	t.x.e.NextEventID++
+	t.c.Events = append(t.c.Events, store.RunEvent{RunID: t.x.e.Info.Execution.RunId, Event: ev})
+	t.dirty = true
+	return ev
+}
+
+func (t *txn) putActivity(a *store.Activity) {
+	cp := *a
+	t.c.PutActivities = append(t.c.PutActivities, &cp)
+}
+
+func (t *txn) arm(d deadline) { t.deadlines = append(t.deadlines, d) }
+
+// commitLocked submits the change and arms its deadlines. x.mu must be held;
+// the caller waits on the returned channel after releasing it.
+func (t *txn) commitLocked() <-chan error {
+	if t.dirty {
+		cp := *t.x.e
+		t.c.Executions = append(t.c.Executions, &cp)
+	}
+	done := t.eng.st.Submit(&t.c)
+	for _, d := range t.deadlines {
+		t.eng.timers.add(d)
+	}
+	return done
+}
+
+// await waits for a submitted change. A failed write is fatal: memory has
+// moved on and disk has not.
+func (e *Engine) await(done <-chan error) error {
+	if err := <-done; err != nil {
+		e.cfg.FatalFunc(err)
+		return swf.NewFault(swf.InternalFailure, "the change could not be stored")
+	}
+	return nil
+}
+
+// run finds the open run, locks it, applies f and persists the result. f
+// must check before it changes anything: an error return means nothing was
+// changed.
+func (e *Engine) run(runID string, f func(t *txn) error) error {
+	e.execMu.RLock()
+	x := e.execs[runID]
+	e.execMu.RUnlock()
+	if x == nil {
+		return errUnknownRun(runID)
+	}
+	return e.withRun(x, f)
+}
+
+func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return errUnknownRun(x.e.Info.Execution.RunId)
+	}
+	t := e.begin(x)
+	if err := f(t); err != nil {
+		x.mu.Unlock()
+		return err
+	}
+	done := t.commitLocked()
+	x.mu.Unlock()
+	return e.await(done)
+}
+
+func errUnknownRun(runID string) error {
+	return swf.Unknown("Unknown execution: runId %s is not an open workflow execution", runID)
+}
+
+// findOpen returns the open run of workflowID, checking runID if given.
+func (e *Engine) findOpen(domain, workflowID, runID string) *execState {
+	e.execMu.RLock()
+	defer e.execMu.RUnlock()
+	x := e.open[openKey(domain, workflowID)]
+	if x == nil || (runID != "" && x.e.Info.Execution.RunId != runID) {
+		return nil
+	}
+	return x
+}
+
+func parsePriority(s string) int32 {
+	if s == "" {
+		return 0
+	}
+	var n int32
+	fmt.Sscan(s, &n)
+	return n
+}

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"container/heap"
+	"sync"
+	"time"
+
+	"github.com/openswf/openswf/internal/clock"
+)
+
+// timerKind says what a deadline belongs to.
+type timerKind uint8
+
+const (
+	tActivityScheduleToStart timerKind = iota + 1
+	tActivityScheduleToClose
+	tActivityStartToClose
+	tActivityHeartbeat
+	tDecisionStartToClose
+	tDecisionScheduleToStart
+	tExecution
+	tUserTimer
+)
+
+// deadline is an armed timeout. It names its target loosely (run, scheduled
+// event, timer id, attempt); firing re-reads the state and does nothing when
+// the target has moved on, so a stale deadline is harmless and never needs
+// to be found and removed.
+type deadline struct {
+	at      time.Time
+	kind    timerKind
+	runID   string
+	eventID int64  // activity or decision scheduled event; timer's started event
+	timerID string // user timers
+	nonce   uint64 // activity or decision attempt
+}
+
+// timerQueue keeps every armed deadline in a heap and one clock callback for
+// the earliest. The deadlines themselves are derived from durable state
+// (scheduled and started times, timeouts, heartbeat times) and rebuilt on
+// start, so nothing here needs to be stored.
+type timerQueue struct {
+	clk  clock.Clock
+	fire func([]deadline) // runs the due deadlines; returns when they are handled
+
+	mu      sync.Mutex // guards h, armedAt, armed, closed, running
+	h       deadlineHeap
+	armed   clock.Timer
+	armedAt time.Time
+	running bool // fire is running; it re-arms when done
+	closed  bool
+}
+
+func newTimerQueue(clk clock.Clock, fire func([]deadline)) *timerQueue {
+	return &timerQueue{clk: clk, fire: fire}
+}
+
+func (q *timerQueue) add(d deadline) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	heap.Push(&q.h, d)
+	if !q.running && (q.armed == nil || d.at.Before(q.armedAt)) {
+		q.armLocked()
+	}
+}
+
+// armLocked points the clock callback at the earliest deadline.
+func (q *timerQueue) armLocked() {
+	if q.closed || len(q.h) == 0 {
+		return
+	}
+	if q.armed != nil {
+		q.armed.Stop()
+	}
+	at := q.h[0].at
+	q.armedAt = at
+	q.armed = q.clk.AfterFunc(at.Sub(q.clk.Now()), q.run)
+}
+
+// run takes every due deadline, hands them to fire, and repeats until none
+// is due, then re-arms for the next.
+func (q *timerQueue) run() {
+	q.mu.Lock()
+	if q.running || q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.running = true
+	q.armed = nil
+	for {
+		now := q.clk.Now()
+		var due []deadline
+		for len(q.h) > 0 && !q.h[0].at.After(now) {
+			due = append(due, heap.Pop(&q.h).(deadline))
+		}
+		if len(due) == 0 {
+			break
+		}
+		q.mu.Unlock()
+		q.fire(due)
+		q.mu.Lock()
+	}
+	q.running = false
+	q.armLocked()
+	q.mu.Unlock()
+}
+
+func (q *timerQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	if q.armed != nil {
+		q.armed.Stop()
+	}
+}
+
+func (q *timerQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.h)
+}
+
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int           { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h deadlineHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	d := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return d
+}

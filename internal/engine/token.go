@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+)
+
+// A task token names one attempt at one task: the domain, the run, the
+// scheduled event and a random nonce drawn when the task was started. It is
+// MACed with a key kept in the store, so it cannot be forged or altered, and
+// it can be checked without a store read. The layout (docs/decisions.md):
+//
+//	version(1) kind(1) nonce(8) scheduledEventId(uvarint) len(domain)(uvarint)
+//	domain len(runId)(uvarint) runId mac(16)
+//
+// encoded as unpadded base64url. A 256-character domain and a 64-character
+// run id give at most 470 characters, well under the 1024 the model allows.
+type token struct {
+	Kind             byte // tokenActivity or tokenDecision
+	Domain           string
+	RunID            string
+	ScheduledEventID int64
+	Nonce            uint64
+}
+
+const (
+	tokenVersion  = 1
+	tokenActivity = 'a'
+	tokenDecision = 'd'
+	tokenPage     = 'p' // a history page cursor: ScheduledEventID holds the last event id shown
+	// tokenDecisionPage is a page cursor of a decision task's history; Nonce
+	// holds the task's started event id and the direction.
+	tokenDecisionPage = 'q'
+	macLen            = 16
+)
+
+var errBadToken = errors.New("bad token")
+
+type tokenCodec struct{ key []byte }
+
+func (c tokenCodec) encode(t token) string {
+	b := make([]byte, 0, 64+len(t.Domain)+len(t.RunID))
+	b = append(b, tokenVersion, t.Kind)
+	b = binary.BigEndian.AppendUint64(b, t.Nonce)
+	b = binary.AppendUvarint(b, uint64(t.ScheduledEventID))
+	b = binary.AppendUvarint(b, uint64(len(t.Domain)))
+	b = append(b, t.Domain...)
+	b = binary.AppendUvarint(b, uint64(len(t.RunID)))
+	b = append(b, t.RunID...)
+	b = append(b, c.mac(b)...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (c tokenCodec) mac(b []byte) []byte {
+	m := hmac.New(sha256.New, c.key)
+	m.Write(b)
+	return m.Sum(nil)[:macLen]
+}
+
+func (c tokenCodec) decode(s string, kind byte) (token, error) {
+	var t token
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2+8+macLen {
+		return t, errBadToken
+	}
+	body, sum := b[:len(b)-macLen], b[len(b)-macLen:]
+	if !hmac.Equal(sum, c.mac(body)) || body[0] != tokenVersion || body[1] != kind {
+		return t, errBadToken
+	}
+	t.Kind = body[1]
+	t.Nonce = binary.BigEndian.Uint64(body[2:10])
+	rest := body[10:]
+	sched, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return t, errBadToken
+	}
+	t.ScheduledEventID = int64(sched)
+	rest = rest[n:]
+	if t.Domain, rest, err = readString(rest); err != nil {
+		return t, err
+	}
+	if t.RunID, rest, err = readString(rest); err != nil || len(rest) != 0 {
+		return t, errBadToken
+	}
+	return t, nil
+}
+
+func readString(b []byte) (string, []byte, error) {
+	l, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) < l {
+		return "", nil, errBadToken
+	}
+	return string(b[n : n+int(l)]), b[n+int(l):], nil
+}

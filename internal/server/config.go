@@ -1,0 +1,63 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/openswf/openswf/internal/clock"
+	"github.com/openswf/openswf/internal/swf"
+)
+
+// Defaults for the zero values of Config.
+const (
+	// DefaultListen is openswf's own port on the loopback interface: a
+	// server reachable from elsewhere must be asked for explicitly.
+	DefaultListen    = "127.0.0.1:7171"
+	DefaultDataDir   = "./swf-data"
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "123456789012"
+)
+
+// Config is what a Server is built from. Every zero field takes its default,
+// so Config{} is a working local server and tests set only what they need
+// (Listen "127.0.0.1:0", DataDir t.TempDir(), a fake Clock).
+type Config struct {
+	// Listen is the TCP address to bind; port 0 picks a free port (read
+	// it back with Server.Addr).
+	Listen string
+	// DataDir holds the SQLite database; it is created if missing.
+	DataDir string
+	Clock   clock.Clock
+	// Limits are the service quotas; the zero value means
+	// swf.DefaultLimits(), AWS's own.
+	Limits swf.Limits
+	Log    *slog.Logger
+	// Region and AccountID appear in ARNs (domain ARNs, for one).
+	Region    string
+	AccountID string
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Limits == (swf.Limits{}) {
+		c.Limits = swf.DefaultLimits()
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.AccountID == "" {
+		c.AccountID = DefaultAccountID
+	}
+	return c
+}

@@ -1,0 +1,174 @@
+// Package server assembles openswf: clock, SQLite store, engine and the wire
+// handler behind one HTTP listener, with an orderly start and stop. cmd/swf
+// runs it; tests start it on 127.0.0.1:0 with a fake clock.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openswf/openswf/internal/engine"
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store/sqlite"
+	"github.com/openswf/openswf/internal/wire"
+)
+
+// HTTP timeouts. There is no write timeout: a long poll legitimately holds
+// its request for up to a minute before writing, and the engine, not the
+// HTTP server, bounds it.
+const (
+	// readHeaderTimeout drops connections that never finish their headers.
+	readHeaderTimeout = 10 * time.Second
+	// idleTimeout is longer than the SDKs' own idle keep-alive so that the
+	// client, not us, normally closes an idle connection.
+	idleTimeout = 120 * time.Second
+	// shutdownTimeout bounds how long Close waits for in-flight requests.
+	// Drain has already answered the long polls, so this only covers
+	// ordinary calls finishing their write.
+	shutdownTimeout = 15 * time.Second
+)
+
+// Server is a running openswf: its store is open, its engine started and
+// its address bound from New on; Serve answers requests until Close.
+type Server struct {
+	cfg   Config
+	store *sqlite.Store
+	eng   *engine.Engine
+	ln    net.Listener
+	http  *http.Server
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New opens the store in cfg.DataDir, loads and starts the engine, and binds
+// cfg.Listen. The caller must call Serve to answer requests and Close to
+// release everything; on error nothing is left open.
+func New(cfg Config) (_ *Server, err error) {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg}
+	defer func() {
+		if err != nil {
+			s.release()
+		}
+	}()
+
+	if s.store, err = sqlite.Open(cfg.DataDir, cfg.Log); err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	s.eng, err = engine.New(engine.Config{
+		Clock:     cfg.Clock,
+		Store:     s.store,
+		Limits:    cfg.Limits,
+		Log:       cfg.Log,
+		Region:    cfg.Region,
+		AccountID: cfg.AccountID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create engine: %w", err)
+	}
+	if err = s.eng.Start(context.Background()); err != nil {
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	handler, err := wire.New(s.eng, cfg.Log, cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("build handler: %w", err)
+	}
+	logUnsupported(cfg.Log, handler)
+	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr is the bound address, host:port, with the real port when Listen
+// asked for port 0.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is the endpoint for clients, e.g. an SDK's BaseEndpoint.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Engine gives tests direct access to the running engine.
+func (s *Server) Engine() *engine.Engine { return s.eng }
+
+// Serve answers requests until Close, then returns nil; any other error
+// means the listener failed. It returns as soon as Close begins, while
+// in-flight requests may still be finishing: wait for Close to return
+// before exiting.
+func (s *Server) Serve() error {
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve on %s: %w", s.Addr(), err)
+}
+
+// Close stops the server in order: long polls answer empty at once (so
+// their workers see an empty task, not an error), the listener closes and
+// in-flight requests finish their answers (up to a timeout, after which
+// their connections are cut), the timers stop, and the store writes what
+// is queued and closes. It is safe to call more than once and from any
+// goroutine; later calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.eng.Drain()
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		var errs []error
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+			s.http.Close()
+		}
+		// Shutdown closes the listener only if Serve was running.
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("close listener: %w", err))
+		}
+		if err := s.release(); err != nil {
+			errs = append(errs, err)
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// release stops the engine and closes the store, whichever were opened.
+func (s *Server) release() error {
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			return fmt.Errorf("close store: %w", err)
+		}
+	}
+	return nil
+}
+
+// logUnsupported names the operations the engine does not implement yet, so
+// that an operator learns it at start-up rather than from a client error.
+func logUnsupported(log *slog.Logger, h *wire.Handler) {
+	var missing []string
+	for name := range shape.Operations {
+		if !h.Supported(name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		log.Info("operations not supported yet", "count", len(missing), "ops", strings.Join(missing, ","))
+	}
+}

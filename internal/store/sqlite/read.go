@@ -1,0 +1,194 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+)
+
+// Load reads what the engine keeps in memory.
+func (s *Store) Load(ctx context.Context) (*store.Snapshot, error) {
+	snap := &store.Snapshot{}
+	if err := scanJSON(ctx, s.r, `SELECT data FROM domains`, func() any {
+		d := new(store.Domain)
+		snap.Domains = append(snap.Domains, d)
+		return d
+	}); err != nil {
+		return nil, fmt.Errorf("load domains: %w", err)
+	}
+	if err := scanJSON(ctx, s.r, `SELECT data FROM activity_types`, func() any {
+		t := new(store.ActivityType)
+		snap.ActivityTypes = append(snap.ActivityTypes, t)
+		return t
+	}); err != nil {
+		return nil, fmt.Errorf("load activity types: %w", err)
+	}
+	if err := scanJSON(ctx, s.r, `SELECT data FROM workflow_types`, func() any {
+		t := new(store.WorkflowType)
+		snap.WorkflowTypes = append(snap.WorkflowTypes, t)
+		return t
+	}); err != nil {
+		return nil, fmt.Errorf("load workflow types: %w", err)
+	}
+	if err := scanJSON(ctx, s.r, `SELECT data FROM executions WHERE open = 1`, func() any {
+		e := new(store.Execution)
+		snap.Executions = append(snap.Executions, e)
+		return e
+	}); err != nil {
+		return nil, fmt.Errorf("load executions: %w", err)
+	}
+	if err := scanJSON(ctx, s.r, `SELECT data FROM timers`, func() any {
+		t := new(store.Timer)
+		snap.Timers = append(snap.Timers, t)
+		return t
+	}); err != nil {
+		return nil, fmt.Errorf("load timers: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT data, hb_at, hb_details FROM activities`)
+	if err != nil {
+		return nil, fmt.Errorf("load activities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data string
+		var hbAt, hbDetails sql.NullString
+		if err := rows.Scan(&data, &hbAt, &hbDetails); err != nil {
+			return nil, err
+		}
+		a := new(store.Activity)
+		if err := json.Unmarshal([]byte(data), a); err != nil {
+			return nil, fmt.Errorf("decode activity: %w", err)
+		}
+		if hbAt.Valid {
+			if a.HeartbeatAt, err = time.Parse(timeLayout, hbAt.String); err != nil {
+				return nil, fmt.Errorf("decode heartbeat time: %w", err)
+			}
+		}
+		if hbDetails.Valid {
+			d := hbDetails.String
+			a.HeartbeatDetails = &d
+		}
+		snap.Activities = append(snap.Activities, a)
+	}
+	return snap, rows.Err()
+}
+
+// Secret returns the token-signing key, creating it on first use.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	var key []byte
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'token_secret'`).Scan(&key)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('token_secret', ?) ON CONFLICT (key) DO NOTHING`, key); err != nil {
+		return nil, err
+	}
+	err = s.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'token_secret'`).Scan(&key)
+	return key, err
+}
+
+// ExecutionGet returns one run.
+func (s *Store) ExecutionGet(ctx context.Context, p *store.ExecutionGetParams) (*store.Execution, error) {
+	var data string
+	err := s.r.QueryRowContext(ctx, `SELECT data FROM executions WHERE run_id = ? AND domain = ?`, p.RunID, p.Domain).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := new(store.Execution)
+	if err := json.Unmarshal([]byte(data), e); err != nil {
+		return nil, fmt.Errorf("decode execution: %w", err)
+	}
+	if p.WorkflowID != "" && e.Info.Execution.WorkflowId != p.WorkflowID {
+		return nil, store.ErrNotFound
+	}
+	return e, nil
+}
+
+// Events returns a page of a run's history.
+func (s *Store) Events(ctx context.Context, p *store.EventsParams) ([]shape.HistoryEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	var q string
+	var args []any
+	if p.Reverse {
+		before := p.BeforeID
+		if before <= 0 {
+			before = 1 << 62
+		}
+		q, args = `SELECT data FROM events WHERE run_id = ? AND event_id < ? ORDER BY event_id DESC LIMIT ?`, []any{p.RunID, before, limit}
+	} else {
+		q, args = `SELECT data FROM events WHERE run_id = ? AND event_id > ? ORDER BY event_id LIMIT ?`, []any{p.RunID, p.AfterID, limit}
+	}
+	var out []shape.HistoryEvent
+	err := scanJSON(ctx, s.r, q, func() any {
+		out = append(out, shape.HistoryEvent{})
+		return &out[len(out)-1]
+	}, args...)
+	return out, err
+}
+
+// ExecutionList returns a domain's executions, newest first.
+func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([]*store.Execution, error) {
+	open := 0
+	if p.Open {
+		open = 1
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	q := `SELECT data FROM executions WHERE domain = ? AND open = ? ORDER BY start_ms DESC LIMIT ?`
+	args := []any{p.Domain, open, limit}
+	if p.WorkflowID != "" {
+		q = `SELECT data FROM executions WHERE domain = ? AND open = ? AND workflow_id = ? ORDER BY start_ms DESC LIMIT ?`
+		args = []any{p.Domain, open, p.WorkflowID, limit}
+	}
+	var out []*store.Execution
+	err := scanJSON(ctx, s.r, q, func() any {
+		e := new(store.Execution)
+		out = append(out, e)
+		return e
+	}, args...)
+	return out, err
+}
+
+// scanJSON runs q and decodes each row's only column into next().
+//
+// Careful: next may return a pointer into a slice that a later call grows,
+// so it decodes immediately, before calling next again.
+func scanJSON(ctx context.Context, db *sql.DB, q string, next func() any, args ...any) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, next()); err != nil {
+			return fmt.Errorf("decode row: %w", err)
+		}
+	}
+	return rows.Err()
+}

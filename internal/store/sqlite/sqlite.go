@@ -1,0 +1,280 @@
+// Package sqlite is the embedded Store: one SQLite file in the data
+// directory, written by a single connection that batches concurrent changes
+// into one transaction (group commit), read through a pool of read-only
+// connections.
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// maxBatch bounds how many changes share one transaction, so one commit
+// never holds the writer long enough to hurt latency.
+const maxBatch = 512
+
+// Store is a SQLite-backed store.Store.
+type Store struct {
+	w      *sql.DB // one connection: SQLite has one writer anyway
+	r      *sql.DB // read-only pool; WAL lets it read while w writes
+	queue  chan *request
+	done   chan struct{}
+	closed sync.Once
+	log    *slog.Logger
+}
+
+type request struct {
+	c   *store.Change
+	err chan error
+}
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dir, "swf.db")
+	// WAL: readers never block the writer. synchronous(FULL): a commit is
+	// on disk (fsync of the WAL) before Apply returns, so an answered
+	// request survives a crash of the process or the machine; group commit
+	// makes that one fsync per batch rather than per request.
+	// busy_timeout covers the checkpointer and readers racing the writer.
+	common := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := migrate(w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s := &Store{w: w, r: r, queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
+	go s.writer()
+	return s, nil
+}
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS domains (name TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS activity_types (domain TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (domain, name, version))`,
+	`CREATE TABLE IF NOT EXISTS workflow_types (domain TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (domain, name, version))`,
+	`CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, domain TEXT NOT NULL, workflow_id TEXT NOT NULL, open INTEGER NOT NULL, start_ms INTEGER NOT NULL, close_ms INTEGER NOT NULL, data TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS executions_by_domain ON executions (domain, open, start_ms)`,
+	`CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (domain, workflow_id, start_ms)`,
+	`CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
+	// Heartbeat progress has its own columns so a heartbeat rewrites only
+	// them, never the activity's data (which holds its input).
+	`CREATE TABLE IF NOT EXISTS activities (run_id TEXT NOT NULL, scheduled_event_id INTEGER NOT NULL, data TEXT NOT NULL, hb_at TEXT, hb_details TEXT, PRIMARY KEY (run_id, scheduled_event_id)) WITHOUT ROWID`,
+	`CREATE TABLE IF NOT EXISTS timers (run_id TEXT NOT NULL, timer_id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, timer_id)) WITHOUT ROWID`,
+}
+
+func migrate(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range schema {
+		if _, err := tx.Exec(q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Close stops the writer after the queued changes are written.
+func (s *Store) Close() error {
+	s.closed.Do(func() {
+		close(s.queue)
+		<-s.done
+	})
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Submit queues c; the channel yields the commit's outcome.
+func (s *Store) Submit(c *store.Change) <-chan error {
+	r := &request{c: c, err: make(chan error, 1)}
+	if c.Empty() {
+		r.err <- nil
+		return r.err
+	}
+	s.queue <- r
+	return r.err
+}
+
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*request, 0, maxBatch)
+	for r := range s.queue {
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-s.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit writes a batch in one transaction. If the batch fails, each change
+// is retried alone so one bad change cannot fail its neighbours.
+func (s *Store) commit(batch []*request) {
+	err := s.tx(func(tx *sql.Tx) error {
+		for _, r := range batch {
+			if err := writeChange(tx, r.c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(batch) == 1 {
+		for _, r := range batch {
+			r.err <- err
+		}
+		return
+	}
+	s.log.Error("batch commit failed; retrying changes one by one", "size", len(batch), "err", err)
+	for _, r := range batch {
+		r.err <- s.tx(func(tx *sql.Tx) error { return writeChange(tx, r.c) })
+	}
+}
+
+func (s *Store) tx(f func(*sql.Tx) error) error {
+	tx, err := s.w.Begin()
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func writeChange(tx *sql.Tx, c *store.Change) error {
+	for _, d := range c.Domains {
+		if err := execJSON(tx, `INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data`, d, d.Info.Name); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.ActivityTypes {
+		if err := execJSON(tx, `INSERT INTO activity_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`, t, t.Domain, t.Info.ActivityType.Name, t.Info.ActivityType.Version); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.WorkflowTypes {
+		if err := execJSON(tx, `INSERT INTO workflow_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`, t, t.Domain, t.Info.WorkflowType.Name, t.Info.WorkflowType.Version); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.DelActivityTypes {
+		if _, err := tx.Exec(`DELETE FROM activity_types WHERE domain = ? AND name = ? AND version = ?`, k.Domain, k.Name, k.Version); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.DelWorkflowTypes {
+		if _, err := tx.Exec(`DELETE FROM workflow_types WHERE domain = ? AND name = ? AND version = ?`, k.Domain, k.Name, k.Version); err != nil {
+			return err
+		}
+	}
+	for _, e := range c.Executions {
+		open := 0
+		if e.Info.ExecutionStatus == shape.ExecutionStatusOpen {
+			open = 1
+		}
+		var closeMs int64
+		if !e.Info.CloseTimestamp.IsZero() {
+			closeMs = e.Info.CloseTimestamp.UnixMilli()
+		}
+		if err := execJSON(tx, `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (run_id) DO UPDATE SET open = excluded.open, close_ms = excluded.close_ms, data = excluded.data`,
+			e, e.Info.Execution.RunId, e.Domain, e.Info.Execution.WorkflowId, open, e.Info.StartTimestamp.UnixMilli(), closeMs); err != nil {
+			return err
+		}
+	}
+	for _, ev := range c.Events {
+		if err := execJSON(tx, `INSERT INTO events (run_id, event_id, data) VALUES (?, ?, ?)`, ev.Event, ev.RunID, ev.Event.EventId); err != nil {
+			return err
+		}
+	}
+	for _, a := range c.PutActivities {
+		if err := execJSON(tx, `INSERT INTO activities (run_id, scheduled_event_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, scheduled_event_id) DO UPDATE SET data = excluded.data`, a, a.RunID, a.ScheduledEventID); err != nil {
+			return err
+		}
+	}
+	for _, h := range c.Heartbeats {
+		if _, err := tx.Exec(`UPDATE activities SET hb_at = ?, hb_details = ? WHERE run_id = ? AND scheduled_event_id = ?`,
+			h.At.UTC().Format(timeLayout), nullString(h.Details), h.RunID, h.ScheduledEventID); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.DelActivities {
+		if _, err := tx.Exec(`DELETE FROM activities WHERE run_id = ? AND scheduled_event_id = ?`, k.RunID, k.ScheduledEventID); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.PutTimers {
+		if err := execJSON(tx, `INSERT INTO timers (run_id, timer_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, timer_id) DO UPDATE SET data = excluded.data`, t, t.RunID, t.TimerID); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.DelTimers {
+		if _, err := tx.Exec(`DELETE FROM timers WHERE run_id = ? AND timer_id = ?`, k.RunID, k.TimerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func nullString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+// execJSON runs q with args followed by v encoded as JSON.
+func execJSON(tx *sql.Tx, q string, v any, args ...any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %T: %w", v, err)
+	}
+	if _, err := tx.Exec(q, append(args, string(b))...); err != nil {
+		return fmt.Errorf("%s: %w", strings.Fields(q)[0]+" "+strings.Fields(q)[2], err)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+// Package store defines what the engine needs from durable storage, and the
+// records it keeps. Drivers (sqlite today, postgres next) implement Store;
+// storetest holds the conformance suite every driver runs.
+//
+// The store never reads the clock: every time it records comes from the
+// engine, inside the records.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/openswf/openswf/internal/shape"
+)
+
+// ErrNotFound is returned by lookups that find nothing.
+var ErrNotFound = errors.New("store: not found")
+
+// Store persists domains, types, executions, open tasks, timers and history.
+//
+// Submit is the only write. It queues c and returns a channel that yields
+// nil once c is durable, or the error that kept it from being written. Each
+// Change is atomic; drivers batch concurrent Changes into one transaction and
+// one flush (group commit) and apply them in the order Submit was called, so
+// a caller may Submit under its own lock (fixing the order) and wait for the
+// result after releasing it.
+type Store interface {
+	Submit(c *Change) <-chan error
+	// Load returns everything the engine keeps in memory: domains, types,
+	// open executions with their open activities and timers.
+	Load(ctx context.Context) (*Snapshot, error)
+	// Secret returns the key that signs task tokens, creating it on first use.
+	Secret(ctx context.Context) ([]byte, error)
+	// ExecutionGet returns an execution, open or closed, by run id.
+	ExecutionGet(ctx context.Context, p *ExecutionGetParams) (*Execution, error)
+	// Events returns events of one run in id order (or reverse), starting
+	// after AfterID (before BeforeID when Reverse), at most Limit.
+	Events(ctx context.Context, p *EventsParams) ([]shape.HistoryEvent, error)
+	// ExecutionList returns executions of a domain, newest start first.
+	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]*Execution, error)
+	Close() error
+}
+
+// Apply submits c and waits until it is durable.
+func Apply(s Store, c *Change) error { return <-s.Submit(c) }
+
+// ExecutionGetParams names one run. WorkflowID, when set, must match.
+type ExecutionGetParams struct {
+	Domain     string
+	WorkflowID string
+	RunID      string
+}
+
+// EventsParams selects a page of one run's history.
+type EventsParams struct {
+	RunID    string
+	AfterID  int64 // forward: events with id > AfterID
+	BeforeID int64 // reverse: events with id < BeforeID (0 = from the end)
+	Reverse  bool
+	Limit    int
+}
+
+// ExecutionListParams filters executions of a domain.
+type ExecutionListParams struct {
+	Domain     string
+	Open       bool // open executions, else closed
+	WorkflowID string
+	Limit      int
+}
+
+// Snapshot is the state the engine rebuilds its memory from at start.
+type Snapshot struct {
+	Domains       []*Domain
+	ActivityTypes []*ActivityType
+	WorkflowTypes []*WorkflowType
+	Executions    []*Execution // open ones
+	Activities    []*Activity  // open ones
+	Timers        []*Timer     // open ones
+}
+
+// Domain is a registered or deprecated domain.
+type Domain struct {
+	Info   shape.DomainInfo
+	Config shape.DomainConfiguration
+	Tags   []shape.ResourceTag
+}
+
+// ActivityType is a registered or deprecated activity type.
+type ActivityType struct {
+	Domain string
+	Info   shape.ActivityTypeInfo
+	Config shape.ActivityTypeConfiguration
+}
+
+// WorkflowType is a registered or deprecated workflow type.
+type WorkflowType struct {
+	Domain string
+	Info   shape.WorkflowTypeInfo
+	Config shape.WorkflowTypeConfiguration
+}
+
+// Execution is one run's state outside its open tasks and timers.
+type Execution struct {
+	Domain string
+	Info   shape.WorkflowExecutionInfo
+	Config shape.WorkflowExecutionConfiguration
+
+	NextEventID            int64
+	PreviousStartedEventID int64 // DecisionTaskStarted of the last completed decision task
+	LatestExecutionContext string
+	LatestActivityTaskAt   time.Time
+
+	// The decision task: at most one scheduled and one started.
+	DecisionScheduledID int64
+	DecisionScheduledAt time.Time
+	DecisionStartedID   int64
+	DecisionStartedAt   time.Time
+	DecisionAttempt     int64 // bumps on each start, so stale tokens are recognised
+	// DecisionTaskList is where the next decision task goes: the execution's
+	// task list unless a decision overrode it.
+	DecisionTaskList        string
+	DecisionScheduleToStart int64 // seconds, 0 = none
+	// DecisionNeeded records that events arrived while a decision task was
+	// started; a new one is scheduled when that one closes.
+	DecisionNeeded bool
+
+	// ExpiresAt is when the execution times out (zero = never).
+	ExpiresAt time.Time
+	// ClosedByEventID is the closing event; zero while open.
+	ClosedByEventID int64
+}
+
+// Activity is an open activity task.
+type Activity struct {
+	RunID            string
+	ActivityID       string
+	ActivityType     shape.ActivityType
+	ScheduledEventID int64
+	ScheduledAt      time.Time
+	StartedEventID   int64 // zero until a worker polls it
+	StartedAt        time.Time
+	Identity         string
+	Input            string
+	Control          string
+	TaskList         string
+	Priority         int32
+	// Timeouts in seconds; 0 means NONE.
+	ScheduleToStart, ScheduleToClose, StartToClose, Heartbeat int64
+	CancelRequestedEventID                                    int64
+	// Nonce is random per start; it is part of the task token, so a token
+	// can be checked without a store read and never outlives its attempt.
+	Nonce uint64
+
+	// Progress reported by heartbeats. Stored by Heartbeat changes, which
+	// touch only these columns.
+	HeartbeatAt      time.Time `json:"-"`
+	HeartbeatDetails *string   `json:"-"`
+}
+
+// Timer is an open StartTimer timer.
+type Timer struct {
+	RunID          string
+	TimerID        string
+	StartedEventID int64
+	FireAt         time.Time
+	Control        string
+}
+
+// Heartbeat is the progress one heartbeat records.
+type Heartbeat struct {
+	RunID            string
+	ScheduledEventID int64
+	At               time.Time
+	Details          *string
+}
+
+// ActivityKey names an open activity.
+type ActivityKey struct {
+	RunID            string
+	ScheduledEventID int64
+}
+
+// TimerKey names an open timer.
+type TimerKey struct {
+	RunID   string
+	TimerID string
+}
+
+// TypeKey names a type.
+type TypeKey struct {
+	Domain, Name, Version string
+}
+
+// Change is one atomic write. Empty members are left alone.
+type Change struct {
+	Domains          []*Domain       // upsert
+	ActivityTypes    []*ActivityType // upsert
+	WorkflowTypes    []*WorkflowType // upsert
+	DelActivityTypes []TypeKey
+	DelWorkflowTypes []TypeKey
+	Executions       []*Execution // upsert
+	Events           []RunEvent   // append
+	PutActivities    []*Activity
+	DelActivities    []ActivityKey
+	PutTimers        []*Timer
+	DelTimers        []TimerKey
+	Heartbeats       []Heartbeat
+}
+
+// RunEvent is a history event of one run.
+type RunEvent struct {
+	RunID string
+	Event *shape.HistoryEvent
+}
+
+// Empty reports whether the change writes nothing.
+func (c *Change) Empty() bool {
+	return len(c.Domains)+len(c.ActivityTypes)+len(c.WorkflowTypes)+len(c.DelActivityTypes)+
+		len(c.DelWorkflowTypes)+len(c.Executions)+len(c.Events)+len(c.PutActivities)+
+		len(c.DelActivities)+len(c.PutTimers)+len(c.DelTimers)+len(c.Heartbeats) == 0
+}

@@ -1,0 +1,98 @@
+package wire
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/openswf/openswf/internal/swf"
+)
+
+// errTooLarge reports a body over the request limit.
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the whole body, at most limit bytes. A Content-Length over
+// the limit is refused before anything is read. A gzip body
+// (Content-Encoding: gzip) is inflated, and the limit applies to both the
+// compressed and the inflated size so that a small bomb cannot grow past
+// it. Other encodings are ignored: the body is read as is.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errTooLarge
+	}
+	var body io.Reader = http.MaxBytesReader(w, r.Body, limit)
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, tooLargeOr(err, "gzip")
+		}
+		defer zr.Close()
+		body = io.LimitReader(zr, limit+1)
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, tooLargeOr(err, "read")
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func tooLargeOr(err error, what string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// fault answers the named fault with its __type and status from the table.
+func (h *Handler) fault(ex *exchange, name, message string) {
+	k, ok := faults[name]
+	if !ok {
+		// Only reachable through a typo in this package: the engine's
+		// unknown names go through internal first.
+		name, k = swf.InternalFailure, faults[swf.InternalFailure]
+	}
+	h.writeError(ex, k.Status, k.Type, name, message)
+}
+
+func (h *Handler) writeError(ex *exchange, status int, typ, name, message string) {
+	ex.fault = name
+	body, err := json.Marshal(errorBody{Type: typ, Message: message})
+	if err != nil {
+		// A struct of two strings always encodes; keep the answer valid anyway.
+		body = []byte(`{"__type":"` + serviceNS + swf.InternalFailure + `"}`)
+	}
+	h.write(ex, status, body)
+}
+
+// writeOutput answers 200 with out encoded, or {} when there is no output.
+func (h *Handler) writeOutput(ex *exchange, out any) {
+	body := []byte("{}")
+	if out != nil {
+		b, err := json.Marshal(out)
+		if err != nil {
+			h.internal(ex, fmt.Errorf("encode %s output: %w", ex.op, err))
+			return
+		}
+		body = b
+	}
+	h.write(ex, http.StatusOK, body)
+}
+
+func (h *Handler) write(ex *exchange, status int, body []byte) {
+	ex.status = status
+	ex.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	ex.w.WriteHeader(status)
+	if _, err := ex.w.Write(body); err != nil {
+		// The client went away; nothing else can be told to it.
+		h.log.Debug("write answer", "request_id", ex.id, "op", ex.op, "err", err)
+	}
+}

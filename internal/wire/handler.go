@@ -1,0 +1,237 @@
+// Package wire speaks the AWS JSON 1.0 protocol of Amazon SWF: it routes a
+// request by its X-Amz-Target header, decodes and validates the body against
+// the model (package shape), calls the engine method named after the
+// operation, and encodes the result or the fault the way the AWS SDKs expect.
+//
+// The handler makes no state decisions; everything past validation is the
+// engine's.
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/swf"
+)
+
+// targetPrefix starts the X-Amz-Target of every SWF call; the operation
+// name follows it.
+const targetPrefix = "SimpleWorkflowService."
+
+// contentType is what AWS answers for the JSON 1.0 protocol.
+const contentType = "application/x-amz-json-1.0"
+
+// internalMessage is all a client learns of an internal error; the detail
+// goes to the log under the same request id.
+const internalMessage = "We encountered an internal error. Please try again."
+
+// Handler is the http.Handler for the SWF API. It is safe for concurrent
+// use; long polls simply block in the engine for as long as it decides.
+type Handler struct {
+	routes   map[string]*route
+	log      *slog.Logger
+	maxBytes int64
+}
+
+// New builds a Handler over eng, usually an *engine.Engine. For each of the
+// model's operations it looks up the method of eng with the operation's
+// exact name, of the form
+//
+//	Op(context.Context, *shape.OpInput) (*shape.OpOutput, error)
+//	Op(context.Context, *shape.OpInput) error // operations without output
+//
+// Operations eng lacks answer UnknownOperationException ("not supported by
+// this server yet"). A method with such a name but another signature is an
+// error, so that a mistake shows at start-up. A nil log means slog.Default;
+// limits supplies MaxRequestBytes (the default when not positive).
+func New(eng any, log *slog.Logger, limits swf.Limits) (*Handler, error) {
+	routes, err := buildRoutes(eng)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	maxBytes := limits.MaxRequestBytes
+	if maxBytes <= 0 {
+		maxBytes = swf.DefaultLimits().MaxRequestBytes
+	}
+	return &Handler{routes: routes, log: log, maxBytes: maxBytes}, nil
+}
+
+// NewHandler is New for callers that treat a wrongly typed engine method as
+// the programming error it is: it panics instead of returning the error.
+func NewHandler(eng any, log *slog.Logger, limits swf.Limits) http.Handler {
+	h, err := New(eng, log, limits)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// Supported reports whether the engine implements op, so that a server can
+// say at start-up which operations it still lacks.
+func (h *Handler) Supported(op string) bool { return h.routes[op] != nil }
+
+// exchange is one request and what was answered to it, for the log line.
+type exchange struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	id     string
+	op     string
+	status int
+	fault  string
+}
+
+// ServeHTTP answers one SWF call.
+//
+// Only POST is accepted; any other method answers 405 (with Allow: POST and
+// an UnknownOperationException body, so an SDK still finds a __type). The
+// path is ignored, as AWS ignores it. The request's Content-Type is not
+// checked: clients send application/x-amz-json-1.0 but some send 1.1 or
+// nothing, and the body tells us all we need. SigV4 signatures are not
+// verified yet: signed and unsigned requests alike are accepted.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ex := &exchange{w: w, r: r, id: uuid.NewString()}
+	w.Header().Set("x-amzn-RequestId", ex.id)
+	w.Header().Set("Content-Type", contentType)
+	defer h.logRequest(ex, start)
+	defer h.recoverPanic(ex)
+	h.serve(ex)
+}
+
+// logRequest writes the Debug line every request gets.
+func (h *Handler) logRequest(ex *exchange, start time.Time) {
+	ctx := ex.r.Context()
+	if !h.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", ex.id), slog.String("op", ex.op),
+		slog.Int("status", ex.status), slog.Duration("duration", time.Since(start)),
+	}
+	if ex.fault != "" {
+		attrs = append(attrs, slog.String("fault", ex.fault))
+	}
+	h.log.LogAttrs(ctx, slog.LevelDebug, "request", attrs...)
+}
+
+func (h *Handler) serve(ex *exchange) {
+	r := ex.r
+	if r.Method != http.MethodPost {
+		ex.w.Header().Set("Allow", http.MethodPost)
+		h.writeError(ex, http.StatusMethodNotAllowed, serviceNS+swf.UnknownOperationException,
+			swf.UnknownOperationException, fmt.Sprintf("Method %s is not allowed; SWF calls are POST requests", r.Method))
+		return
+	}
+
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok || shape.Operations[op] == nil {
+		if target == "" {
+			h.fault(ex, swf.UnknownOperationException, "Missing X-Amz-Target header")
+		} else {
+			h.fault(ex, swf.UnknownOperationException, fmt.Sprintf("Unknown operation %q", target))
+		}
+		return
+	}
+	ex.op = op
+	rt := h.routes[op]
+	if rt == nil {
+		h.fault(ex, swf.UnknownOperationException, fmt.Sprintf("Operation %s is not supported by this server yet", op))
+		return
+	}
+
+	body, err := readBody(ex.w, r, h.maxBytes)
+	switch {
+	case errors.Is(err, errTooLarge):
+		h.fault(ex, requestEntityTooLargeException, fmt.Sprintf("Request body exceeds the limit of %d bytes", h.maxBytes))
+		return
+	case err != nil:
+		h.fault(ex, swf.SerializationException, "Unable to read the request body: "+err.Error())
+		return
+	}
+
+	in, err := shape.Decode(op, body)
+	if err != nil {
+		h.decodeError(ex, err)
+		return
+	}
+
+	out, err := rt.call(r.Context(), in)
+	if err != nil {
+		h.engineError(ex, err)
+		return
+	}
+	h.writeOutput(ex, out)
+}
+
+// decodeError answers a request that shape.Decode refused.
+func (h *Handler) decodeError(ex *exchange, err error) {
+	var (
+		se *shape.SerializationError
+		ve *shape.ValidationError
+		ue *shape.UnknownOperationError
+	)
+	switch {
+	case errors.As(err, &ve):
+		h.fault(ex, swf.ValidationException, ve.Error())
+	case errors.As(err, &se):
+		h.fault(ex, swf.SerializationException, se.Message)
+	case errors.As(err, &ue):
+		h.fault(ex, swf.UnknownOperationException, fmt.Sprintf("Unknown operation %q", targetPrefix+ue.Op))
+	default:
+		h.internal(ex, fmt.Errorf("decode %s: %w", ex.op, err))
+	}
+}
+
+// engineError answers a failed engine call: a *swf.Fault whose name the
+// table knows goes to the client as is; anything else is internal.
+func (h *Handler) engineError(ex *exchange, err error) {
+	var f *swf.Fault
+	if errors.As(err, &f) {
+		if _, known := faults[f.Name]; known && f.Name != swf.InternalFailure {
+			h.fault(ex, f.Name, f.Message)
+			return
+		}
+	}
+	h.internal(ex, fmt.Errorf("%s: %w", ex.op, err))
+}
+
+// internal logs err in full and answers InternalFailure with a generic
+// message. A request whose client has gone away is logged at Debug only:
+// the error is most likely the cancellation itself.
+func (h *Handler) internal(ex *exchange, err error) {
+	level := slog.LevelError
+	if ex.r.Context().Err() != nil {
+		level = slog.LevelDebug
+	}
+	h.log.Log(ex.r.Context(), level, "internal error", "request_id", ex.id, "op", ex.op, "err", err)
+	h.fault(ex, swf.InternalFailure, internalMessage)
+}
+
+// recoverPanic turns an engine panic into InternalFailure, so one bad
+// request costs its caller an error rather than the connection.
+func (h *Handler) recoverPanic(ex *exchange) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	h.log.Error("panic serving request", "request_id", ex.id, "op", ex.op,
+		"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	if ex.status == 0 {
+		h.fault(ex, swf.InternalFailure, internalMessage)
+	}
+}
