@@ -73,9 +73,20 @@ func (h *Handler) writeError(ex *exchange, status int, typ, name, message string
 	h.write(ex, status, body)
 }
 
-// writeOutput answers 200 with out encoded, or {} when there is no output.
+// emptyPoll is what a long poll answers when no task came: no taskToken at
+// all (clients test for its absence) and a zero startedEventId, as AWS does.
+var emptyPoll = map[string][]byte{
+	"PollForActivityTask": []byte(`{"startedEventId":0}`),
+	"PollForDecisionTask": []byte(`{"previousStartedEventId":0,"startedEventId":0}`),
+}
+
+// writeOutput answers 200 with out encoded, or {} when there is no output
+// (the empty-poll answer for a poll that got no task).
 func (h *Handler) writeOutput(ex *exchange, out any) {
 	body := []byte("{}")
+	if b, ok := emptyPoll[ex.op]; ok && out == nil {
+		body = b
+	}
 	if out != nil {
 		b, err := json.Marshal(out)
 		if err != nil {
