@@ -27,8 +27,9 @@ const maxBatch = 512
 
 // Store is a SQLite-backed store.Store.
 type Store struct {
-	w      *sql.DB // one connection: SQLite has one writer anyway
-	r      *sql.DB // read-only pool; WAL lets it read while w writes
+	w      *sql.DB                // one connection: SQLite has one writer anyway
+	r      *sql.DB                // read-only pool; WAL lets it read while w writes
+	stmts  [nStatements]*sql.Stmt // on w
 	queue  chan *request
 	done   chan struct{}
 	closed sync.Once
@@ -36,7 +37,7 @@ type Store struct {
 }
 
 type request struct {
-	c   *store.Change
+	ops []op
 	err chan error
 }
 
@@ -74,6 +75,13 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
+	for i, q := range statements {
+		if s.stmts[i], err = w.Prepare(q); err != nil {
+			r.Close()
+			w.Close()
+			return nil, fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
 	go s.writer()
 	return s, nil
 }
@@ -118,11 +126,17 @@ func (s *Store) Close() error {
 
 // Submit queues c; the channel yields the commit's outcome.
 func (s *Store) Submit(c *store.Change) <-chan error {
-	r := &request{c: c, err: make(chan error, 1)}
+	r := &request{err: make(chan error, 1)}
 	if c.Empty() {
 		r.err <- nil
 		return r.err
 	}
+	ops, err := encode(c)
+	if err != nil {
+		r.err <- err
+		return r.err
+	}
+	r.ops = ops
 	s.queue <- r
 	return r.err
 }
@@ -153,7 +167,7 @@ func (s *Store) writer() {
 func (s *Store) commit(batch []*request) {
 	err := s.tx(func(tx *sql.Tx) error {
 		for _, r := range batch {
-			if err := writeChange(tx, r.c); err != nil {
+			if err := s.write(tx, r.ops); err != nil {
 				return err
 			}
 		}
@@ -167,7 +181,7 @@ func (s *Store) commit(batch []*request) {
 	}
 	s.log.Error("batch commit failed; retrying changes one by one", "size", len(batch), "err", err)
 	for _, r := range batch {
-		r.err <- s.tx(func(tx *sql.Tx) error { return writeChange(tx, r.c) })
+		r.err <- s.tx(func(tx *sql.Tx) error { return s.write(tx, r.ops) })
 	}
 }
 
@@ -183,31 +197,79 @@ func (s *Store) tx(f func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func writeChange(tx *sql.Tx, c *store.Change) error {
-	for _, d := range c.Domains {
-		if err := execJSON(tx, `INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data`, d, d.Info.Name); err != nil {
-			return err
+// Statements of the write path, prepared once on the writer connection.
+const (
+	qDomain = iota
+	qActivityType
+	qWorkflowType
+	qDelActivityType
+	qDelWorkflowType
+	qExecution
+	qEvent
+	qActivity
+	qHeartbeat
+	qDelActivity
+	qTimer
+	qDelTimer
+	nStatements
+)
+
+var statements = [nStatements]string{
+	qDomain:          `INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data`,
+	qActivityType:    `INSERT INTO activity_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`,
+	qWorkflowType:    `INSERT INTO workflow_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`,
+	qDelActivityType: `DELETE FROM activity_types WHERE domain = ? AND name = ? AND version = ?`,
+	qDelWorkflowType: `DELETE FROM workflow_types WHERE domain = ? AND name = ? AND version = ?`,
+	qExecution: `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id) DO UPDATE SET open = excluded.open, close_ms = excluded.close_ms, data = excluded.data`,
+	qEvent:       `INSERT INTO events (run_id, event_id, data) VALUES (?, ?, ?)`,
+	qActivity:    `INSERT INTO activities (run_id, scheduled_event_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, scheduled_event_id) DO UPDATE SET data = excluded.data`,
+	qHeartbeat:   `UPDATE activities SET hb_at = ?, hb_details = ? WHERE run_id = ? AND scheduled_event_id = ?`,
+	qDelActivity: `DELETE FROM activities WHERE run_id = ? AND scheduled_event_id = ?`,
+	qTimer:       `INSERT INTO timers (run_id, timer_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, timer_id) DO UPDATE SET data = excluded.data`,
+	qDelTimer:    `DELETE FROM timers WHERE run_id = ? AND timer_id = ?`,
+}
+
+// op is one statement execution of a change.
+type op struct {
+	q    int
+	args []any
+}
+
+// encode turns a change into statements. It runs in the caller's goroutine
+// (Submit), so JSON encoding is spread over the callers' cores instead of
+// serialised in the writer.
+func encode(c *store.Change) ([]op, error) {
+	var ops []op
+	var err error
+	add := func(q int, v any, args ...any) {
+		if err != nil {
+			return
 		}
+		if v != nil {
+			var b []byte
+			if b, err = json.Marshal(v); err != nil {
+				err = fmt.Errorf("encode %T: %w", v, err)
+				return
+			}
+			args = append(args, string(b))
+		}
+		ops = append(ops, op{q: q, args: args})
+	}
+	for _, d := range c.Domains {
+		add(qDomain, d, d.Info.Name)
 	}
 	for _, t := range c.ActivityTypes {
-		if err := execJSON(tx, `INSERT INTO activity_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`, t, t.Domain, t.Info.ActivityType.Name, t.Info.ActivityType.Version); err != nil {
-			return err
-		}
+		add(qActivityType, t, t.Domain, t.Info.ActivityType.Name, t.Info.ActivityType.Version)
 	}
 	for _, t := range c.WorkflowTypes {
-		if err := execJSON(tx, `INSERT INTO workflow_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`, t, t.Domain, t.Info.WorkflowType.Name, t.Info.WorkflowType.Version); err != nil {
-			return err
-		}
+		add(qWorkflowType, t, t.Domain, t.Info.WorkflowType.Name, t.Info.WorkflowType.Version)
 	}
 	for _, k := range c.DelActivityTypes {
-		if _, err := tx.Exec(`DELETE FROM activity_types WHERE domain = ? AND name = ? AND version = ?`, k.Domain, k.Name, k.Version); err != nil {
-			return err
-		}
+		add(qDelActivityType, nil, k.Domain, k.Name, k.Version)
 	}
 	for _, k := range c.DelWorkflowTypes {
-		if _, err := tx.Exec(`DELETE FROM workflow_types WHERE domain = ? AND name = ? AND version = ?`, k.Domain, k.Name, k.Version); err != nil {
-			return err
-		}
+		add(qDelWorkflowType, nil, k.Domain, k.Name, k.Version)
 	}
 	for _, e := range c.Executions {
 		open := 0
@@ -218,41 +280,33 @@ func writeChange(tx *sql.Tx, c *store.Change) error {
 		if !e.Info.CloseTimestamp.IsZero() {
 			closeMs = e.Info.CloseTimestamp.UnixMilli()
 		}
-		if err := execJSON(tx, `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (run_id) DO UPDATE SET open = excluded.open, close_ms = excluded.close_ms, data = excluded.data`,
-			e, e.Info.Execution.RunId, e.Domain, e.Info.Execution.WorkflowId, open, e.Info.StartTimestamp.UnixMilli(), closeMs); err != nil {
-			return err
-		}
+		add(qExecution, e, e.Info.Execution.RunId, e.Domain, e.Info.Execution.WorkflowId, open, e.Info.StartTimestamp.UnixMilli(), closeMs)
 	}
 	for _, ev := range c.Events {
-		if err := execJSON(tx, `INSERT INTO events (run_id, event_id, data) VALUES (?, ?, ?)`, ev.Event, ev.RunID, ev.Event.EventId); err != nil {
-			return err
-		}
+		add(qEvent, ev.Event, ev.RunID, ev.Event.EventId)
 	}
 	for _, a := range c.PutActivities {
-		if err := execJSON(tx, `INSERT INTO activities (run_id, scheduled_event_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, scheduled_event_id) DO UPDATE SET data = excluded.data`, a, a.RunID, a.ScheduledEventID); err != nil {
-			return err
-		}
+		add(qActivity, a, a.RunID, a.ScheduledEventID)
 	}
 	for _, h := range c.Heartbeats {
-		if _, err := tx.Exec(`UPDATE activities SET hb_at = ?, hb_details = ? WHERE run_id = ? AND scheduled_event_id = ?`,
-			h.At.UTC().Format(timeLayout), nullString(h.Details), h.RunID, h.ScheduledEventID); err != nil {
-			return err
-		}
+		add(qHeartbeat, nil, h.At.UTC().Format(timeLayout), nullString(h.Details), h.RunID, h.ScheduledEventID)
 	}
 	for _, k := range c.DelActivities {
-		if _, err := tx.Exec(`DELETE FROM activities WHERE run_id = ? AND scheduled_event_id = ?`, k.RunID, k.ScheduledEventID); err != nil {
-			return err
-		}
+		add(qDelActivity, nil, k.RunID, k.ScheduledEventID)
 	}
 	for _, t := range c.PutTimers {
-		if err := execJSON(tx, `INSERT INTO timers (run_id, timer_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, timer_id) DO UPDATE SET data = excluded.data`, t, t.RunID, t.TimerID); err != nil {
-			return err
-		}
+		add(qTimer, t, t.RunID, t.TimerID)
 	}
 	for _, k := range c.DelTimers {
-		if _, err := tx.Exec(`DELETE FROM timers WHERE run_id = ? AND timer_id = ?`, k.RunID, k.TimerID); err != nil {
-			return err
+		add(qDelTimer, nil, k.RunID, k.TimerID)
+	}
+	return ops, err
+}
+
+func (s *Store) write(tx *sql.Tx, ops []op) error {
+	for _, o := range ops {
+		if _, err := tx.Stmt(s.stmts[o.q]).Exec(o.args...); err != nil {
+			return fmt.Errorf("%s: %w", strings.Fields(statements[o.q])[0], err)
 		}
 	}
 	return nil
@@ -265,16 +319,4 @@ func nullString(s *string) any {
 		return nil
 	}
 	return *s
-}
-
-// execJSON runs q with args followed by v encoded as JSON.
-func execJSON(tx *sql.Tx, q string, v any, args ...any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %T: %w", v, err)
-	}
-	if _, err := tx.Exec(q, append(args, string(b))...); err != nil {
-		return fmt.Errorf("%s: %w", strings.Fields(q)[0]+" "+strings.Fields(q)[2], err)
-	}
-	return nil
 }
