@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -145,6 +146,18 @@ func (e *Engine) Start(ctx context.Context) error {
 	for _, t := range snap.WorkflowTypes {
 		e.wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
 	}
+	// Restore in scheduling order, so task lists hand out equal-priority
+	// tasks first-scheduled-first-out as before the restart.
+	sort.Slice(snap.Executions, func(i, j int) bool {
+		return snap.Executions[i].DecisionScheduledAt.Before(snap.Executions[j].DecisionScheduledAt)
+	})
+	sort.Slice(snap.Activities, func(i, j int) bool {
+		a, b := snap.Activities[i], snap.Activities[j]
+		if !a.ScheduledAt.Equal(b.ScheduledAt) {
+			return a.ScheduledAt.Before(b.ScheduledAt)
+		}
+		return a.ScheduledEventID < b.ScheduledEventID
+	})
 	for _, x := range snap.Executions {
 		e.restoreExecution(x)
 	}
