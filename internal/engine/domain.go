@@ -20,8 +20,13 @@ func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInp
 	if err := e.checkRetention(in.WorkflowExecutionRetentionPeriodInDays); err != nil {
 		return err
 	}
-	if len(in.Tags) > 50 {
-		return swf.NewFault(swf.TooManyTagsFault, "a domain may have at most 50 tags; %d given", len(in.Tags))
+	if len(in.Tags) > maxDomainTags {
+		return swf.NewFault(swf.TooManyTagsFault, "a domain may have at most %d tags; %d given", maxDomainTags, len(in.Tags))
+	}
+	for i, t := range in.Tags {
+		if err := checkTag(i, t.Key, t.Value); err != nil {
+			return err
+		}
 	}
 	e.regMu.Lock()
 	defer e.regMu.Unlock()

@@ -204,6 +204,9 @@ func describe(r *store.Execution) *shape.WorkflowExecutionDetail {
 // closedRun reads a run from the store (open runs are answered from memory).
 func (e *Engine) closedRun(ctx context.Context, domain string, we *shape.WorkflowExecution) (*store.Execution, error) {
 	r, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: domain, WorkflowID: we.WorkflowId, RunID: we.RunId})
+	if err == nil && r.Info.ExecutionStatus == shape.ExecutionStatusClosed && r.Info.CloseTimestamp.Before(e.retentionCutoff(domain)) {
+		err = store.ErrNotFound // past the domain's retention period
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, swf.Unknown("Unknown execution: WorkflowExecution=[workflowId=%s, runId=%s]", we.WorkflowId, we.RunId)
 	}

@@ -37,8 +37,11 @@ type Store interface {
 	// Events returns events of one run in id order (or reverse), starting
 	// after AfterID (before BeforeID when Reverse), at most Limit.
 	Events(ctx context.Context, p *EventsParams) ([]shape.HistoryEvent, error)
-	// ExecutionList returns executions of a domain, newest start first.
+	// ExecutionList returns a page of a domain's executions that match p,
+	// newest first (oldest first with Reverse) by start or close time.
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]*Execution, error)
+	// ExecutionCount counts the executions that match p.
+	ExecutionCount(ctx context.Context, p *ExecutionListParams) (int, error)
 	Close() error
 }
 
@@ -61,12 +64,26 @@ type EventsParams struct {
 	Limit    int
 }
 
-// ExecutionListParams filters executions of a domain.
+// ExecutionListParams filters executions of a domain. Zero fields do not
+// filter.
 type ExecutionListParams struct {
-	Domain     string
-	Open       bool // open executions, else closed
-	WorkflowID string
-	Limit      int
+	Domain string
+	Open   bool // open executions, else closed
+	// Time ranges, inclusive.
+	StartFrom, StartTo time.Time
+	CloseFrom, CloseTo time.Time
+	// ClosedAfter hides closed executions that closed before it (retention).
+	ClosedAfter time.Time
+	WorkflowID  string
+	TypeName    string
+	TypeVersion string
+	Tag         string
+	CloseStatus string
+	ByCloseTime bool   // order by close time rather than start time
+	Reverse     bool   // oldest first
+	AfterTime   int64  // page cursor: the last row's sort time (ms) ...
+	AfterRunID  string // ... and run id; empty for the first page
+	Limit       int
 }
 
 // Snapshot is the state the engine rebuilds its memory from at start.
@@ -206,6 +223,15 @@ type Change struct {
 	PutTimers        []*Timer
 	DelTimers        []TimerKey
 	Heartbeats       []Heartbeat
+	// PurgeClosed deletes a domain's executions that closed before a time,
+	// with their history (the domain's retention period has passed).
+	PurgeClosed []Purge
+}
+
+// Purge names closed executions to delete.
+type Purge struct {
+	Domain       string
+	ClosedBefore time.Time
 }
 
 // RunEvent is a history event of one run.
@@ -218,5 +244,5 @@ type RunEvent struct {
 func (c *Change) Empty() bool {
 	return len(c.Domains)+len(c.ActivityTypes)+len(c.WorkflowTypes)+len(c.DelActivityTypes)+
 		len(c.DelWorkflowTypes)+len(c.Executions)+len(c.Events)+len(c.PutActivities)+
-		len(c.DelActivities)+len(c.PutTimers)+len(c.DelTimers)+len(c.Heartbeats) == 0
+		len(c.DelActivities)+len(c.PutTimers)+len(c.DelTimers)+len(c.Heartbeats)+len(c.PurgeClosed) == 0
 }

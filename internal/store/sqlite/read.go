@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -146,29 +147,80 @@ func (s *Store) Events(ctx context.Context, p *store.EventsParams) ([]shape.Hist
 	return out, err
 }
 
-// ExecutionList returns a domain's executions, newest first.
+// ExecutionList returns a page of executions matching p.
 func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams) ([]*store.Execution, error) {
-	open := 0
-	if p.Open {
-		open = 1
+	where, args := executionWhere(p)
+	col := "start_ms"
+	if p.ByCloseTime {
+		col = "close_ms"
+	}
+	order, cmp := "DESC", "<"
+	if p.Reverse {
+		order, cmp = "ASC", ">"
+	}
+	if p.AfterRunID != "" {
+		where += fmt.Sprintf(" AND (%s %s ? OR (%s = ? AND run_id %s ?))", col, cmp, col, cmp)
+		args = append(args, p.AfterTime, p.AfterTime, p.AfterRunID)
 	}
 	limit := p.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	q := `SELECT data FROM executions WHERE domain = ? AND open = ? ORDER BY start_ms DESC LIMIT ?`
-	args := []any{p.Domain, open, limit}
-	if p.WorkflowID != "" {
-		q = `SELECT data FROM executions WHERE domain = ? AND open = ? AND workflow_id = ? ORDER BY start_ms DESC LIMIT ?`
-		args = []any{p.Domain, open, p.WorkflowID, limit}
-	}
+	q := fmt.Sprintf("SELECT data FROM executions WHERE %s ORDER BY %s %s, run_id %s LIMIT ?", where, col, order, order)
 	var out []*store.Execution
 	err := scanJSON(ctx, s.r, q, func() any {
 		e := new(store.Execution)
 		out = append(out, e)
 		return e
-	}, args...)
+	}, append(args, limit)...)
 	return out, err
+}
+
+// ExecutionCount counts executions matching p.
+func (s *Store) ExecutionCount(ctx context.Context, p *store.ExecutionListParams) (int, error) {
+	where, args := executionWhere(p)
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM executions WHERE "+where, args...).Scan(&n)
+	return n, err
+}
+
+// executionWhere builds the filter of a list or count. Type, tag and close
+// status live in the row's JSON; the domain, state and time columns are
+// indexed and narrow the scan first.
+func executionWhere(p *store.ExecutionListParams) (string, []any) {
+	open := 0
+	if p.Open {
+		open = 1
+	}
+	where := []string{"domain = ?", "open = ?"}
+	args := []any{p.Domain, open}
+	between := func(col string, from, to time.Time) {
+		if !from.IsZero() {
+			where, args = append(where, col+" >= ?"), append(args, from.UnixMilli())
+		}
+		if !to.IsZero() {
+			where, args = append(where, col+" <= ?"), append(args, to.UnixMilli())
+		}
+	}
+	between("start_ms", p.StartFrom, p.StartTo)
+	between("close_ms", p.CloseFrom, p.CloseTo)
+	if !p.Open && !p.ClosedAfter.IsZero() {
+		where, args = append(where, "close_ms >= ?"), append(args, p.ClosedAfter.UnixMilli())
+	}
+	eq := func(expr, v string) {
+		if v != "" {
+			where, args = append(where, expr+" = ?"), append(args, v)
+		}
+	}
+	eq("workflow_id", p.WorkflowID)
+	eq("json_extract(data, '$.Info.workflowType.name')", p.TypeName)
+	eq("json_extract(data, '$.Info.workflowType.version')", p.TypeVersion)
+	eq("json_extract(data, '$.Info.closeStatus')", p.CloseStatus)
+	if p.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM json_each(data, '$.Info.tagList') WHERE value = ?)")
+		args = append(args, p.Tag)
+	}
+	return strings.Join(where, " AND "), args
 }
 
 // scanJSON runs q and decodes each row's only column into next().

@@ -94,6 +94,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, domain TEXT NOT NULL, workflow_id TEXT NOT NULL, open INTEGER NOT NULL, start_ms INTEGER NOT NULL, close_ms INTEGER NOT NULL, data TEXT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS executions_by_domain ON executions (domain, open, start_ms)`,
 	`CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (domain, workflow_id, start_ms)`,
+	`CREATE INDEX IF NOT EXISTS executions_by_close ON executions (domain, open, close_ms)`,
 	`CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
 	// Heartbeat progress has its own columns so a heartbeat rewrites only
 	// them, never the activity's data (which holds its input).
@@ -211,6 +212,8 @@ const (
 	qDelActivity
 	qTimer
 	qDelTimer
+	qPurgeEvents
+	qPurgeExecutions
 	nStatements
 )
 
@@ -222,12 +225,14 @@ var statements = [nStatements]string{
 	qDelWorkflowType: `DELETE FROM workflow_types WHERE domain = ? AND name = ? AND version = ?`,
 	qExecution: `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, data) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (run_id) DO UPDATE SET open = excluded.open, close_ms = excluded.close_ms, data = excluded.data`,
-	qEvent:       `INSERT INTO events (run_id, event_id, data) VALUES (?, ?, ?)`,
-	qActivity:    `INSERT INTO activities (run_id, scheduled_event_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, scheduled_event_id) DO UPDATE SET data = excluded.data`,
-	qHeartbeat:   `UPDATE activities SET hb_at = ?, hb_details = ? WHERE run_id = ? AND scheduled_event_id = ?`,
-	qDelActivity: `DELETE FROM activities WHERE run_id = ? AND scheduled_event_id = ?`,
-	qTimer:       `INSERT INTO timers (run_id, timer_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, timer_id) DO UPDATE SET data = excluded.data`,
-	qDelTimer:    `DELETE FROM timers WHERE run_id = ? AND timer_id = ?`,
+	qEvent:           `INSERT INTO events (run_id, event_id, data) VALUES (?, ?, ?)`,
+	qActivity:        `INSERT INTO activities (run_id, scheduled_event_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, scheduled_event_id) DO UPDATE SET data = excluded.data`,
+	qHeartbeat:       `UPDATE activities SET hb_at = ?, hb_details = ? WHERE run_id = ? AND scheduled_event_id = ?`,
+	qDelActivity:     `DELETE FROM activities WHERE run_id = ? AND scheduled_event_id = ?`,
+	qTimer:           `INSERT INTO timers (run_id, timer_id, data) VALUES (?, ?, ?) ON CONFLICT (run_id, timer_id) DO UPDATE SET data = excluded.data`,
+	qDelTimer:        `DELETE FROM timers WHERE run_id = ? AND timer_id = ?`,
+	qPurgeEvents:     `DELETE FROM events WHERE run_id IN (SELECT run_id FROM executions WHERE domain = ? AND open = 0 AND close_ms < ?)`,
+	qPurgeExecutions: `DELETE FROM executions WHERE domain = ? AND open = 0 AND close_ms < ?`,
 }
 
 // op is one statement execution of a change.
@@ -299,6 +304,10 @@ func encode(c *store.Change) ([]op, error) {
 	}
 	for _, k := range c.DelTimers {
 		add(qDelTimer, nil, k.RunID, k.TimerID)
+	}
+	for _, p := range c.PurgeClosed {
+		add(qPurgeEvents, nil, p.Domain, p.ClosedBefore.UnixMilli())
+		add(qPurgeExecutions, nil, p.Domain, p.ClosedBefore.UnixMilli())
 	}
 	return ops, err
 }
