@@ -302,7 +302,7 @@ func (d *decider) apply(dec *shape.Decision) {
 		}
 		ev := t.event(shape.EventTypeWorkflowExecutionCompleted)
 		ev.WorkflowExecutionCompletedEventAttributes = &shape.WorkflowExecutionCompletedEventAttributes{Result: result, DecisionTaskCompletedEventId: d.completedID}
-		t.closeRun(shape.CloseStatusCompleted, ev.EventId)
+		t.closeRun(shape.CloseStatusCompleted, ev)
 	case shape.DecisionTypeFailWorkflowExecution:
 		if d.unhandled {
 			ev := t.event(shape.EventTypeFailWorkflowExecutionFailed)
@@ -316,7 +316,7 @@ func (d *decider) apply(dec *shape.Decision) {
 		}
 		ev := t.event(shape.EventTypeWorkflowExecutionFailed)
 		ev.WorkflowExecutionFailedEventAttributes = &shape.WorkflowExecutionFailedEventAttributes{Reason: a.Reason, Details: a.Details, DecisionTaskCompletedEventId: d.completedID}
-		t.closeRun(shape.CloseStatusFailed, ev.EventId)
+		t.closeRun(shape.CloseStatusFailed, ev)
 	case shape.DecisionTypeCancelWorkflowExecution:
 		if d.unhandled {
 			ev := t.event(shape.EventTypeCancelWorkflowExecutionFailed)
@@ -330,7 +330,15 @@ func (d *decider) apply(dec *shape.Decision) {
 		}
 		ev := t.event(shape.EventTypeWorkflowExecutionCanceled)
 		ev.WorkflowExecutionCanceledEventAttributes = &shape.WorkflowExecutionCanceledEventAttributes{Details: a.Details, DecisionTaskCompletedEventId: d.completedID}
-		t.closeRun(shape.CloseStatusCanceled, ev.EventId)
+		t.closeRun(shape.CloseStatusCanceled, ev)
+	case shape.DecisionTypeStartChildWorkflowExecution:
+		d.startChild(dec.StartChildWorkflowExecutionDecisionAttributes)
+	case shape.DecisionTypeSignalExternalWorkflowExecution:
+		d.signalExternal(dec.SignalExternalWorkflowExecutionDecisionAttributes)
+	case shape.DecisionTypeRequestCancelExternalWorkflowExecution:
+		d.requestCancelExternal(dec.RequestCancelExternalWorkflowExecutionDecisionAttributes)
+	case shape.DecisionTypeContinueAsNewWorkflowExecution:
+		d.continueAsNew(dec.ContinueAsNewWorkflowExecutionDecisionAttributes)
 	case shape.DecisionTypeScheduleLambdaFunction:
 		// No Lambda service exists here: the decision fails as it does in a
 		// region without Lambda.
@@ -533,10 +541,45 @@ func (e *Engine) checkDecision(i int, d *shape.Decision) error {
 		if d.ScheduleLambdaFunctionDecisionAttributes == nil {
 			return missing("scheduleLambdaFunctionDecisionAttributes")
 		}
+	case shape.DecisionTypeStartChildWorkflowExecution:
+		a := d.StartChildWorkflowExecutionDecisionAttributes
+		if a == nil {
+			return missing("startChildWorkflowExecutionDecisionAttributes")
+		}
+		p := path + ".startChildWorkflowExecutionDecisionAttributes."
+		return firstErr(name("startChildWorkflowExecutionDecisionAttributes.workflowId", a.WorkflowId),
+			checkTaskList(p+"taskList.name", a.TaskList, true), checkPriority(p+"taskPriority", a.TaskPriority),
+			checkOptDuration(p+"taskStartToCloseTimeout", a.TaskStartToCloseTimeout, e.lim),
+			e.checkTags(p+"tagList", a.TagList))
+	case shape.DecisionTypeSignalExternalWorkflowExecution:
+		a := d.SignalExternalWorkflowExecutionDecisionAttributes
+		if a == nil {
+			return missing("signalExternalWorkflowExecutionDecisionAttributes")
+		}
+		return name("signalExternalWorkflowExecutionDecisionAttributes.signalName", a.SignalName)
+	case shape.DecisionTypeRequestCancelExternalWorkflowExecution:
+		if d.RequestCancelExternalWorkflowExecutionDecisionAttributes == nil {
+			return missing("requestCancelExternalWorkflowExecutionDecisionAttributes")
+		}
+	case shape.DecisionTypeContinueAsNewWorkflowExecution:
+		a := d.ContinueAsNewWorkflowExecutionDecisionAttributes
+		if a == nil {
+			return missing("continueAsNewWorkflowExecutionDecisionAttributes")
+		}
+		p := path + ".continueAsNewWorkflowExecutionDecisionAttributes."
+		return firstErr(checkTaskList(p+"taskList.name", a.TaskList, true), checkPriority(p+"taskPriority", a.TaskPriority),
+			checkOptDuration(p+"taskStartToCloseTimeout", a.TaskStartToCloseTimeout, e.lim),
+			e.checkTags(p+"tagList", a.TagList))
 	case shape.DecisionTypeCompleteWorkflowExecution, shape.DecisionTypeFailWorkflowExecution, shape.DecisionTypeCancelWorkflowExecution:
 		// Their attributes are optional.
-	default:
-		return swf.Invalid("%s.decisionType: %s decisions are not supported by this server yet", path, d.DecisionType)
+	}
+	return nil
+}
+
+// checkTags applies the per-execution tag limit.
+func (e *Engine) checkTags(field string, tags []string) error {
+	if len(tags) > e.lim.MaxTagsPerExecution {
+		return swf.Invalid("%s: at most %d tags; %d given", field, e.lim.MaxTagsPerExecution, len(tags))
 	}
 	return nil
 }

@@ -177,6 +177,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.timers.add(deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
 	}
 	e.scheduleSweep()
+	e.redrive()
 	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),
 		"open_activities", len(snap.Activities), "timers", len(snap.Timers))
 	return nil
@@ -267,6 +268,11 @@ type txn struct {
 	// While a decision task's decisions are applied, a decision task they
 	// call for is held back and scheduled after the last of them.
 	holdDecision, wantDecision bool
+	// others are runs this change created (merged in); locked until commit.
+	others []*execState
+	// after runs once the change is durable, with no lock held: effects on
+	// other runs (signals, children, child policies).
+	after []func()
 }
 
 func (e *Engine) begin(x *execState) *txn {
@@ -292,6 +298,14 @@ func (t *txn) arm(d deadline) { t.deadlines = append(t.deadlines, d) }
 // commitLocked submits the change and arms its deadlines. x.mu must be held;
 // the caller waits on the returned channel after releasing it.
 func (t *txn) commitLocked() <-chan error {
+	if r := t.x.e; !t.x.closed && r.NextEventID > t.eng.lim.MaxHistoryEvents {
+		// The history is full: AWS terminates the execution.
+		ev := t.event(shape.EventTypeWorkflowExecutionTerminated)
+		ev.WorkflowExecutionTerminatedEventAttributes = &shape.WorkflowExecutionTerminatedEventAttributes{
+			Cause: shape.WorkflowExecutionTerminatedCauseEventLimitExceeded, ChildPolicy: r.Config.ChildPolicy,
+		}
+		t.closeRun(shape.CloseStatusTerminated, ev)
+	}
 	if t.dirty {
 		cp := *t.x.e
 		t.c.Executions = append(t.c.Executions, &cp)
@@ -334,12 +348,26 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 	}
 	t := e.begin(x)
 	if err := f(t); err != nil {
-		x.mu.Unlock()
+		t.unlock()
 		return err
 	}
 	done := t.commitLocked()
-	x.mu.Unlock()
-	return e.await(done)
+	t.unlock()
+	if err := e.await(done); err != nil {
+		return err
+	}
+	for _, f := range t.after {
+		f()
+	}
+	return nil
+}
+
+// unlock releases the run and any runs merged into the txn.
+func (t *txn) unlock() {
+	for _, o := range t.others {
+		o.mu.Unlock()
+	}
+	t.x.mu.Unlock()
 }
 
 func errUnknownRun(runID string) error {

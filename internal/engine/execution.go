@@ -22,84 +22,49 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	); err != nil {
 		return nil, err
 	}
-	if len(in.TagList) > e.lim.MaxTagsPerExecution {
-		return nil, swf.Invalid("tagList: at most %d tags; %d given", e.lim.MaxTagsPerExecution, len(in.TagList))
+	if err := e.checkTags("tagList", in.TagList); err != nil {
+		return nil, err
 	}
 	e.regMu.RLock()
-	_, derr := e.usableDomainLocked(in.Domain)
-	var wt *store.WorkflowType
-	if derr == nil {
-		wt, derr = e.workflowTypeLocked(in.Domain, in.WorkflowType)
-	}
+	_, err := e.usableDomainLocked(in.Domain)
 	e.regMu.RUnlock()
-	if derr != nil {
-		return nil, derr
-	}
-	if wt.Info.Status != shape.RegistrationStatusRegistered {
-		return nil, swf.NewFault(swf.TypeDeprecatedFault, "WorkflowType is deprecated: [name=%s, version=%s]", in.WorkflowType.Name, in.WorkflowType.Version)
-	}
-	cfg, err := e.executionConfig(in, wt)
 	if err != nil {
 		return nil, err
 	}
-
-	runID := newRunID()
-	now := e.clk.Now().UTC()
-	r := &store.Execution{
-		Domain: in.Domain,
-		Info: shape.WorkflowExecutionInfo{
-			Execution:       &shape.WorkflowExecution{WorkflowId: in.WorkflowId, RunId: runID},
-			WorkflowType:    &shape.WorkflowType{Name: in.WorkflowType.Name, Version: in.WorkflowType.Version},
-			StartTimestamp:  shape.TS(now),
-			ExecutionStatus: shape.ExecutionStatusOpen,
-			TagList:         in.TagList,
-		},
-		Config:           *cfg,
-		NextEventID:      1,
-		DecisionTaskList: cfg.TaskList.Name,
+	wt, err := e.usableWorkflowType(in.Domain, in.WorkflowType)
+	if err != nil {
+		return nil, err
 	}
-	r.ExpiresAt = shape.TS(now).Time.Add(seconds(durationOf(cfg.ExecutionStartToCloseTimeout)))
-	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{}}
-
-	// Claim the workflow id and lock the new run before anyone can see it,
-	// so a concurrent start of the same id gets the fault and an operation
-	// that finds the run waits until it is durable.
-	e.execMu.Lock()
-	if e.open[openKey(in.Domain, in.WorkflowId)] != nil {
-		e.execMu.Unlock()
+	cfg, err := e.resolveConfig(shape.WorkflowExecutionConfiguration{
+		ChildPolicy: in.ChildPolicy, ExecutionStartToCloseTimeout: in.ExecutionStartToCloseTimeout,
+		TaskStartToCloseTimeout: in.TaskStartToCloseTimeout, TaskPriority: in.TaskPriority,
+		LambdaRole: in.LambdaRole, TaskList: in.TaskList,
+	}, wt.Config)
+	var undef *undefinedError
+	if errors.As(err, &undef) {
+		return nil, swf.NewFault(swf.DefaultUndefinedFault, "%s", undef.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, t, err := e.newRun(&startSpec{
+		domain: in.Domain, workflowID: in.WorkflowId, workflowType: *in.WorkflowType,
+		config: cfg, input: in.Input, tags: in.TagList,
+	}, e.clk.Now().UTC())
+	switch {
+	case errors.Is(err, errAlreadyRunning):
 		return nil, swf.NewFault(swf.WorkflowExecutionAlreadyStartedFault, "Workflow execution already started: %s", in.WorkflowId)
-	}
-	if n := e.countOpenLocked(in.Domain); n >= e.lim.MaxOpenExecutionsPerDom {
-		e.execMu.Unlock()
+	case errors.Is(err, errOpenLimit):
 		return nil, swf.NewFault(swf.LimitExceededFault, "a domain may have at most %d open executions", e.lim.MaxOpenExecutionsPerDom)
+	case err != nil:
+		return nil, err
 	}
-	x.mu.Lock()
-	e.open[openKey(in.Domain, in.WorkflowId)] = x
-	e.execs[runID] = x
-	e.execMu.Unlock()
-
-	t := e.begin(x)
-	t.now = r.Info.StartTimestamp.Time
-	ev := t.event(shape.EventTypeWorkflowExecutionStarted)
-	ev.WorkflowExecutionStartedEventAttributes = &shape.WorkflowExecutionStartedEventAttributes{
-		ChildPolicy:                  cfg.ChildPolicy,
-		ExecutionStartToCloseTimeout: cfg.ExecutionStartToCloseTimeout,
-		Input:                        in.Input,
-		LambdaRole:                   cfg.LambdaRole,
-		TagList:                      in.TagList,
-		TaskList:                     cfg.TaskList,
-		TaskPriority:                 cfg.TaskPriority,
-		TaskStartToCloseTimeout:      cfg.TaskStartToCloseTimeout,
-		WorkflowType:                 r.Info.WorkflowType,
-	}
-	t.arm(deadline{at: r.ExpiresAt, kind: tExecution, runID: runID})
-	t.needDecision()
 	done := t.commitLocked()
 	x.mu.Unlock()
 	if err := e.await(done); err != nil {
 		return nil, err
 	}
-	return &shape.Run{RunId: runID}, nil
+	return &shape.Run{RunId: x.e.Info.Execution.RunId}, nil
 }
 
 func (e *Engine) countOpenLocked(domain string) int {
@@ -113,39 +78,6 @@ func (e *Engine) countOpenLocked(domain string) int {
 		}
 	}
 	return n
-}
-
-// executionConfig resolves a start's settings against the type's defaults.
-func (e *Engine) executionConfig(in *shape.StartWorkflowExecutionInput, wt *store.WorkflowType) (*shape.WorkflowExecutionConfiguration, error) {
-	d := wt.Config
-	cfg := &shape.WorkflowExecutionConfiguration{
-		ChildPolicy:                  pick(in.ChildPolicy, d.DefaultChildPolicy),
-		ExecutionStartToCloseTimeout: pick(in.ExecutionStartToCloseTimeout, d.DefaultExecutionStartToCloseTimeout),
-		TaskStartToCloseTimeout:      pick(in.TaskStartToCloseTimeout, d.DefaultTaskStartToCloseTimeout),
-		TaskPriority:                 pick(in.TaskPriority, d.DefaultTaskPriority),
-		LambdaRole:                   pick(in.LambdaRole, d.DefaultLambdaRole),
-		TaskList:                     in.TaskList,
-	}
-	if cfg.TaskList == nil {
-		cfg.TaskList = d.DefaultTaskList
-	}
-	undefined := func(what string) error {
-		return swf.NewFault(swf.DefaultUndefinedFault, "%s was not given and the workflow type has no default", what)
-	}
-	switch {
-	case cfg.TaskList == nil:
-		return nil, undefined("taskList")
-	case cfg.ChildPolicy == "":
-		return nil, undefined("childPolicy")
-	case cfg.ExecutionStartToCloseTimeout == "":
-		return nil, undefined("executionStartToCloseTimeout")
-	case cfg.TaskStartToCloseTimeout == "":
-		return nil, undefined("taskStartToCloseTimeout")
-	}
-	if _, err := swf.ParseDuration("executionStartToCloseTimeout", cfg.ExecutionStartToCloseTimeout, false, e.lim.MaxDurationSeconds); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 func pick[T ~string](given, def T) T {
@@ -326,7 +258,7 @@ func (e *Engine) TerminateWorkflowExecution(ctx context.Context, in *shape.Termi
 			ChildPolicy: pick(in.ChildPolicy, t.x.e.Config.ChildPolicy),
 			Details:     in.Details, Reason: in.Reason,
 		}
-		t.closeRun(shape.CloseStatusTerminated, ev.EventId)
+		t.closeRun(shape.CloseStatusTerminated, ev)
 		return nil
 	})
 }
@@ -349,13 +281,27 @@ func (e *Engine) openRun(domain, workflowID, runID string) (*execState, error) {
 // closeRun closes the execution: its open tasks and timers die with it and
 // it leaves the in-memory maps. Stale deadlines and task-list entries that
 // still name it are no-ops when they come up.
-func (t *txn) closeRun(status shape.CloseStatus, closingEventID int64) {
+func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 	x, r := t.x, t.x.e
 	runID := r.Info.Execution.RunId
 	r.Info.ExecutionStatus = shape.ExecutionStatusClosed
 	r.Info.CloseStatus = status
 	r.Info.CloseTimestamp = shape.TS(t.now)
-	r.ClosedByEventID = closingEventID
+	r.ClosedByEventID = closing.EventId
+	self := *r.Info.Execution
+	if parent := r.Info.Parent; parent != nil {
+		t.after = append(t.after, func() { t.eng.childClosed(*parent, self, closing) })
+	}
+	if len(r.Children) > 0 {
+		policy := r.Config.ChildPolicy
+		if a := closing.WorkflowExecutionTerminatedEventAttributes; a != nil && a.ChildPolicy != "" {
+			policy = a.ChildPolicy
+		}
+		r.AppliedChildPolicy = policy
+		for run := range r.Children {
+			t.after = append(t.after, func() { t.eng.applyChildPolicy(run, policy) })
+		}
+	}
 	for id, s := range x.acts {
 		if s.p != nil {
 			t.eng.activityLists.get(r.Domain, s.a.TaskList).remove(s.p)

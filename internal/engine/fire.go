@@ -48,7 +48,7 @@ func (e *Engine) fireOne(d deadline) {
 			ev.WorkflowExecutionTimedOutEventAttributes = &shape.WorkflowExecutionTimedOutEventAttributes{
 				TimeoutType: shape.WorkflowExecutionTimeoutTypeStartToClose, ChildPolicy: t.x.e.Config.ChildPolicy,
 			}
-			t.closeRun(shape.CloseStatusTimedOut, ev.EventId)
+			t.closeRun(shape.CloseStatusTimedOut, ev)
 			return nil
 		})
 	case tUserTimer:

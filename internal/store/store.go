@@ -144,8 +144,53 @@ type Execution struct {
 
 	// ExpiresAt is when the execution times out (zero = never).
 	ExpiresAt time.Time
+
+	// Pending holds effects this run started on other runs (signals, cancel
+	// requests, child starts) that are not yet resolved; after a restart the
+	// engine carries them out again.
+	Pending []Transfer `json:",omitempty"`
+	// Children are the open child executions, by run id.
+	Children map[string]Child `json:",omitempty"`
+	// ParentInitiatedEventID is the parent's StartChildWorkflowExecution-
+	// Initiated event (Info.Parent names the parent).
+	ParentInitiatedEventID int64 `json:",omitempty"`
+	// AppliedChildPolicy is the child policy applied to open children when
+	// this run closed.
+	AppliedChildPolicy shape.ChildPolicy `json:",omitempty"`
 	// ClosedByEventID is the closing event; zero while open.
 	ClosedByEventID int64
+}
+
+// Transfer kinds.
+const (
+	TransferSignal = "signal"
+	TransferCancel = "cancel"
+	TransferChild  = "child"
+)
+
+// Transfer is an effect one run has initiated on another.
+type Transfer struct {
+	Kind                         string
+	InitiatedEventID             int64
+	DecisionTaskCompletedEventID int64
+	WorkflowID, RunID            string
+	SignalName, Input, Control   string
+	Child                        *ChildStart `json:",omitempty"`
+}
+
+// ChildStart is a child run to start, its settings already resolved.
+type ChildStart struct {
+	WorkflowType shape.WorkflowType
+	Config       shape.WorkflowExecutionConfiguration
+	TagList      []string
+}
+
+// Child is an open child execution as its parent knows it.
+type Child struct {
+	WorkflowID       string
+	WorkflowType     shape.WorkflowType
+	InitiatedEventID int64
+	StartedEventID   int64
 }
 
 // Activity is an open activity task.

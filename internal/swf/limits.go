@@ -14,6 +14,7 @@ type Limits struct {
 	MaxTypesPerDomain       int
 	MaxOpenActivities       int // per execution
 	MaxOpenTimers           int // per execution
+	MaxOpenChildren         int // per execution
 	MaxHistoryEvents        int64
 	MaxPollersPerTaskList   int
 	MaxTagsPerExecution     int
@@ -33,6 +34,7 @@ func DefaultLimits() Limits {
 		MaxTypesPerDomain:       10000,
 		MaxOpenActivities:       1000,
 		MaxOpenTimers:           1000,
+		MaxOpenChildren:         1000,
 		MaxHistoryEvents:        25000,
 		MaxPollersPerTaskList:   1000,
 		MaxTagsPerExecution:     5,
