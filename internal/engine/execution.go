@@ -100,8 +100,9 @@ func (e *Engine) DescribeWorkflowExecution(ctx context.Context, in *shape.Descri
 		if !x.closed {
 			d := describe(x.e)
 			d.OpenCounts = &shape.WorkflowExecutionOpenCounts{
-				OpenActivityTasks: int32(len(x.acts)),
-				OpenTimers:        int32(len(x.timers)),
+				OpenActivityTasks:           int32(len(x.acts)),
+				OpenTimers:                  int32(len(x.timers)),
+				OpenChildWorkflowExecutions: int32(len(x.e.Children)),
 			}
 			if x.e.DecisionScheduledID != 0 || x.e.DecisionStartedID != 0 {
 				d.OpenCounts.OpenDecisionTasks = 1
