@@ -12,7 +12,25 @@ import (
 	"syscall"
 
 	"github.com/openswf/openswf/internal/server"
+	"github.com/openswf/openswf/internal/swf"
 )
+
+// limitFlags registers a flag for each quota an operator may want to raise
+// (or lower, to test a worker against them). Defaults are AWS's.
+func limitFlags(fs *flag.FlagSet) *swf.Limits {
+	l := swf.DefaultLimits()
+	fs.IntVar(&l.MaxDomains, "max-domains", l.MaxDomains, "most domains")
+	fs.IntVar(&l.MaxTypesPerDomain, "max-types", l.MaxTypesPerDomain, "most activity types, and most workflow types, per domain")
+	fs.IntVar(&l.MaxOpenExecutionsPerDom, "max-open-executions", l.MaxOpenExecutionsPerDom, "most open executions per domain")
+	fs.IntVar(&l.MaxOpenActivities, "max-open-activities", l.MaxOpenActivities, "most open activity tasks per execution")
+	fs.IntVar(&l.MaxOpenTimers, "max-open-timers", l.MaxOpenTimers, "most open timers per execution")
+	fs.IntVar(&l.MaxOpenChildren, "max-open-children", l.MaxOpenChildren, "most open child executions per execution")
+	fs.Int64Var(&l.MaxHistoryEvents, "max-history-events", l.MaxHistoryEvents, "most history events per execution (then it is terminated)")
+	fs.IntVar(&l.MaxPollersPerTaskList, "max-pollers", l.MaxPollersPerTaskList, "most long polls waiting on one task list")
+	fs.IntVar(&l.MaxTagsPerExecution, "max-execution-tags", l.MaxTagsPerExecution, "most tags per execution")
+	fs.DurationVar(&l.LongPollTimeout, "long-poll-timeout", l.LongPollTimeout, "how long a poll waits for a task")
+	return &l
+}
 
 // runServer is `swf server`: it parses the flags, starts the server, and
 // serves until SIGINT or SIGTERM (or ctx ends), then closes it in order and
@@ -23,6 +41,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	listen := fs.String("listen", server.DefaultListen, "`HOST:PORT` to listen on (port 0 picks a free one)")
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the database (created if missing)")
 	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	limits := limitFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -48,7 +67,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(server.Config{Listen: *listen, DataDir: *dataDir, Log: log})
+	srv, err := server.New(server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
