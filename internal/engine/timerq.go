@@ -49,6 +49,7 @@ type timerQueue struct {
 	armedAt time.Time
 	running bool // fire is running; it re-arms when done
 	closed  bool
+	busy    sync.WaitGroup // counts runs in progress, so close can wait for them
 }
 
 func newTimerQueue(clk clock.Clock, fire func([]deadline)) *timerQueue {
@@ -86,6 +87,8 @@ func (q *timerQueue) run() {
 		return
 	}
 	q.running = true
+	q.busy.Add(1)
+	defer q.busy.Done()
 	q.armed = nil
 	for {
 		now := q.clk.Now()
@@ -99,19 +102,25 @@ func (q *timerQueue) run() {
 		q.mu.Unlock()
 		q.fire(due)
 		q.mu.Lock()
+		if q.closed {
+			break
+		}
 	}
 	q.running = false
 	q.armLocked()
 	q.mu.Unlock()
 }
 
+// close stops the queue and waits for deadlines being handled, so nothing
+// writes to the store after the engine is closed.
 func (q *timerQueue) close() {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.closed = true
 	if q.armed != nil {
 		q.armed.Stop()
 	}
+	q.mu.Unlock()
+	q.busy.Wait()
 }
 
 func (q *timerQueue) len() int {

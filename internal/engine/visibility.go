@@ -172,6 +172,11 @@ func (e *Engine) retentionCutoff(domain string) time.Time {
 const sweepInterval = time.Hour
 
 func (e *Engine) sweep() {
+	select {
+	case <-e.drain:
+		return // shutting down: the store may be closed
+	default:
+	}
 	e.regMu.RLock()
 	var c store.Change
 	for name := range e.domains {

@@ -30,6 +30,8 @@ type Store struct {
 	w      *sql.DB                // one connection: SQLite has one writer anyway
 	r      *sql.DB                // read-only pool; WAL lets it read while w writes
 	stmts  [nStatements]*sql.Stmt // on w
+	mu     sync.RWMutex           // guards closing queue against concurrent sends
+	shut   bool                   // Close was called
 	queue  chan *request
 	done   chan struct{}
 	closed sync.Once
@@ -119,7 +121,10 @@ func migrate(db *sql.DB) error {
 // Close stops the writer after the queued changes are written.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
+		s.mu.Lock()
+		s.shut = true
 		close(s.queue)
+		s.mu.Unlock()
 		<-s.done
 	})
 	return errors.Join(s.r.Close(), s.w.Close())
@@ -138,6 +143,12 @@ func (s *Store) Submit(c *store.Change) <-chan error {
 		return r.err
 	}
 	r.ops = ops
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.shut {
+		r.err <- errors.New("store is closed")
+		return r.err
+	}
 	s.queue <- r
 	return r.err
 }
