@@ -158,6 +158,9 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 	}
 	a := s.a
 	a.HeartbeatAt = e.clk.Now().UTC().Truncate(time.Millisecond)
+	// The timed-out event carries the details of the last call, so a
+	// heartbeat without details clears them.
+	a.HeartbeatDetails = nil
 	if in.Details != "" {
 		d := in.Details
 		a.HeartbeatDetails = &d

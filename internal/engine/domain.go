@@ -187,7 +187,9 @@ func (e *Engine) usableDomainLocked(name string) (*store.Domain, error) {
 		return nil, unknownDomain(name)
 	}
 	if d.Info.Status != shape.RegistrationStatusRegistered {
-		return nil, swf.NewFault(swf.DomainDeprecatedFault, "Domain is deprecated: %s", name)
+		// The model lists no DomainDeprecatedFault for the operations that
+		// create things in a domain; AWS answers as for an unknown domain.
+		return nil, swf.Unknown("Domain is deprecated: %s", name)
 	}
 	return d, nil
 }

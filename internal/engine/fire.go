@@ -122,6 +122,11 @@ func (t *txn) decisionTimeout(d deadline) error {
 			return errStale
 		}
 		ev.StartedEventId, ev.TimeoutType = r.DecisionStartedID, shape.DecisionTaskTimeoutTypeStartToClose
+		if r.DecisionScheduleToStart > 0 {
+			// A temporary override (one with taskListScheduleToStartTimeout)
+			// ends with the task it was made for.
+			r.DecisionTaskList, r.DecisionScheduleToStart = r.Config.TaskList.Name, 0
+		}
 	case tDecisionScheduleToStart:
 		if r.DecisionStartedID != 0 || r.DecisionScheduledID != d.eventID || t.x.decision == nil {
 			return errStale

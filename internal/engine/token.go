@@ -39,6 +39,10 @@ const (
 
 var errBadToken = errors.New("bad token")
 
+// tokenEncoding is strict: the unused low bits of the last character must
+// be zero, so no two strings decode to the same token.
+var tokenEncoding = base64.RawURLEncoding.Strict()
+
 type tokenCodec struct{ key []byte }
 
 func (c tokenCodec) encode(t token) string {
@@ -51,7 +55,7 @@ func (c tokenCodec) encode(t token) string {
 	b = binary.AppendUvarint(b, uint64(len(t.RunID)))
 	b = append(b, t.RunID...)
 	b = append(b, c.mac(b)...)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return tokenEncoding.EncodeToString(b)
 }
 
 func (c tokenCodec) mac(b []byte) []byte {
@@ -62,7 +66,7 @@ func (c tokenCodec) mac(b []byte) []byte {
 
 func (c tokenCodec) decode(s string, kind byte) (token, error) {
 	var t token
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := tokenEncoding.DecodeString(s)
 	if err != nil || len(b) < 2+8+macLen {
 		return t, errBadToken
 	}
