@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// Context holds the condition keys of one authorization decision and their
+// values, e.g. {"swf:activityType.name": {"resize"}}. A key that is absent,
+// or present with no values, is missing: Null conditions see it as null,
+// ...IfExists operators pass, ForAllValues passes, ForAnyValue fails,
+// negated operators (StringNotEquals, ...) pass and the rest fail.
+//
+// Keys are looked up case-insensitively, as IAM treats condition key names;
+// values are compared as each operator says. A nil Context has no keys.
+type Context map[string][]string
+
+// lookup returns the values of key, matching the key's name
+// case-insensitively.
+func (c Context) lookup(key string) []string {
+	if v, ok := c[key]; ok {
+		return v
+	}
+	for k, v := range c {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
+}
+
+// Condition keys Amazon SWF defines (BEHAVIOR.md section 8). The engine fills
+// in those its operation or decision takes, with the values that will
+// actually be used: a task list left out of ScheduleActivityTask but
+// defaulted by the activity type's registration is that default.
+const (
+	KeyActivityTypeName    = "swf:activityType.name"
+	KeyActivityTypeVersion = "swf:activityType.version"
+	KeyWorkflowTypeName    = "swf:workflowType.name"
+	KeyWorkflowTypeVersion = "swf:workflowType.version"
+	KeyTaskListName        = "swf:taskList.name"
+	KeyDefaultTaskListName = "swf:defaultTaskList.name"
+	KeyName                = "swf:name"    // RegisterActivityType, RegisterWorkflowType
+	KeyVersion             = "swf:version" // RegisterActivityType, RegisterWorkflowType
+	KeyTagFilterTag        = "swf:tagFilter.tag"
+	KeyTypeFilterName      = "swf:typeFilter.name"
+	KeyTypeFilterVersion   = "swf:typeFilter.version"
+	KeyTagKeys             = "aws:TagKeys" // multivalued: every tag key of the request
+)
+
+// Global condition keys the wire layer can supply for every decision of a
+// request through WithGlobalKeys.
+const (
+	KeySourceIP        = "aws:SourceIp"        // the client's address, for IpAddress
+	KeySecureTransport = "aws:SecureTransport" // "true" over TLS, for Bool
+	KeyUsername        = "aws:username"        // the principal's name
+)
+
+// KeyTagListMember is the key of the i'th tag (0..4) of a tagList,
+// "swf:tagList.member.<i>".
+func KeyTagListMember(i int) string { return "swf:tagList.member." + strconv.Itoa(i) }
+
+// KeyRequestTag is the key of the request tag named k, "aws:RequestTag/<k>".
+func KeyRequestTag(k string) string { return "aws:RequestTag/" + k }
+
+// KeyResourceTag is the key of the resource (domain) tag named k,
+// "aws:ResourceTag/<k>".
+func KeyResourceTag(k string) string { return "aws:ResourceTag/" + k }
+
+// ARN is the Amazon Resource Name of a domain, the resource every SWF
+// action is authorized against: arn:aws:swf:<region>:<account>:/domain/<name>.
+// For ListDomains, whose resource is all domains, pass "*" as the domain.
+func ARN(region, account, domain string) string {
+	return "arn:aws:swf:" + region + ":" + account + ":/domain/" + domain
+}
+
+// Authorizer answers whether a caller may perform action (e.g.
+// "swf:ScheduleActivityTask") on resource (a domain ARN) given the condition
+// keys in ctx. *Principal and *Policy implement it. Implementations must be
+// safe for concurrent use.
+type Authorizer interface {
+	Allowed(action, resource string, ctx Context) bool
+}
+
+// AllowAll is the Authorizer of a server running without credentials (on
+// loopback, or explicitly open): it allows everything. Attach it rather than
+// nothing when the absence of a caller should mean "unrestricted", so that
+// the engine never has to guess.
+var AllowAll Authorizer = allowAll{}
+
+type allowAll struct{}
+
+func (allowAll) Allowed(string, string, Context) bool { return true }
+
+type principalKey struct{}
+
+// WithPrincipal returns a copy of ctx that carries a, the authenticated
+// caller, for the engine to check each decision against.
+func WithPrincipal(ctx context.Context, a Authorizer) context.Context {
+	return context.WithValue(ctx, principalKey{}, a)
+}
+
+// FromContext returns the caller attached by WithPrincipal, and false if
+// none was.
+func FromContext(ctx context.Context) (Authorizer, bool) {
+	a, ok := ctx.Value(principalKey{}).(Authorizer)
+	return a, ok && a != nil
+}
+
+// WithGlobalKeys returns an Authorizer that adds keys (aws:SourceIp,
+// aws:SecureTransport, ...) to the Context of every question before asking
+// a. A key the question already has keeps its own values.
+func WithGlobalKeys(a Authorizer, keys Context) Authorizer {
+	if len(keys) == 0 {
+		return a
+	}
+	return globalKeys{a: a, keys: keys}
+}
+
+type globalKeys struct {
+	a    Authorizer
+	keys Context
+}
+
+func (g globalKeys) Allowed(action, resource string, ctx Context) bool {
+	merged := make(Context, len(ctx)+len(g.keys))
+	for k, v := range g.keys {
+		merged[k] = v
+	}
+	for k, v := range ctx {
+		for gk := range g.keys {
+			if gk != k && strings.EqualFold(gk, k) {
+				delete(merged, gk)
+			}
+		}
+		merged[k] = v
+	}
+	return g.a.Allowed(action, resource, merged)
+}
