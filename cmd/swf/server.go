@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/server"
 	"github.com/openswf/openswf/internal/swf"
 )
@@ -42,6 +43,10 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the database (created if missing)")
 	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	limits := limitFlags(fs)
+	authFile := fs.String("auth", "", "credentials `FILE` (JSON: accountId, principals with keys and IAM policies); every request must then be signed (docs/security.md)")
+	open := fs.Bool("open", false, "allow listening beyond loopback without --auth: anyone who can reach the address may do anything")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key the server speaks HTTPS")
+	tlsKey := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -67,7 +72,14 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits})
+	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	if *authFile != "" {
+		if cfg.Auth, err = auth.Load(*authFile); err != nil {
+			log.Error("cannot read credentials", "file", *authFile, "err", err)
+			return 1
+		}
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

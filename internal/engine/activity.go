@@ -144,6 +144,9 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 	if err != nil {
 		return nil, unknownActivity()
 	}
+	if err := e.authorizeDomain(ctx, "RecordActivityTaskHeartbeat", tok.Domain); err != nil {
+		return nil, err
+	}
 	e.execMu.RLock()
 	x := e.execs[tok.RunID]
 	e.execMu.RUnlock()
@@ -175,10 +178,13 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 }
 
 // closeActivity ends a started activity task with the event close adds.
-func (e *Engine) closeActivity(taskToken string, close func(t *txn, a *store.Activity)) error {
+func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close func(t *txn, a *store.Activity)) error {
 	tok, err := e.tokens.decode(taskToken, tokenActivity)
 	if err != nil {
 		return unknownActivity()
+	}
+	if err := e.authorizeDomain(ctx, op, tok.Domain); err != nil {
+		return err
 	}
 	err = e.run(tok.RunID, func(t *txn) error {
 		s, err := startedActivityLocked(t.x, tok)
@@ -210,7 +216,7 @@ func (t *txn) dropActivity(s *actState) {
 
 // RespondActivityTaskCompleted closes the task with its result.
 func (e *Engine) RespondActivityTaskCompleted(ctx context.Context, in *shape.RespondActivityTaskCompletedInput) error {
-	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskCompleted", in.TaskToken, func(t *txn, a *store.Activity) {
 		ev := t.event(shape.EventTypeActivityTaskCompleted)
 		ev.ActivityTaskCompletedEventAttributes = &shape.ActivityTaskCompletedEventAttributes{Result: in.Result, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
 	})
@@ -218,7 +224,7 @@ func (e *Engine) RespondActivityTaskCompleted(ctx context.Context, in *shape.Res
 
 // RespondActivityTaskFailed closes the task as failed.
 func (e *Engine) RespondActivityTaskFailed(ctx context.Context, in *shape.RespondActivityTaskFailedInput) error {
-	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskFailed", in.TaskToken, func(t *txn, a *store.Activity) {
 		ev := t.event(shape.EventTypeActivityTaskFailed)
 		ev.ActivityTaskFailedEventAttributes = &shape.ActivityTaskFailedEventAttributes{Reason: in.Reason, Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
 	})
@@ -227,7 +233,7 @@ func (e *Engine) RespondActivityTaskFailed(ctx context.Context, in *shape.Respon
 // RespondActivityTaskCanceled closes the task as canceled, normally after a
 // heartbeat answered cancelRequested.
 func (e *Engine) RespondActivityTaskCanceled(ctx context.Context, in *shape.RespondActivityTaskCanceledInput) error {
-	return e.closeActivity(in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskCanceled", in.TaskToken, func(t *txn, a *store.Activity) {
 		ev := t.event(shape.EventTypeActivityTaskCanceled)
 		ev.ActivityTaskCanceledEventAttributes = &shape.ActivityTaskCanceledEventAttributes{
 			Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID,

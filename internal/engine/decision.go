@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
 	"github.com/openswf/openswf/internal/swf"
@@ -213,6 +214,9 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 	if err != nil {
 		return swf.Unknown("Unknown decision task: the task token is not valid")
 	}
+	if err := e.authorizeDomain(ctx, "RespondDecisionTaskCompleted", tok.Domain); err != nil {
+		return err
+	}
 	var s2s int64
 	if in.TaskList != nil {
 		if err := swf.CheckName("taskList.name", in.TaskList.Name); err != nil {
@@ -250,7 +254,8 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		unhandled := r.DecisionNeeded
 		r.DecisionScheduledID, r.DecisionStartedID, r.DecisionNeeded = 0, 0, false
 		t.holdDecision, t.wantDecision = true, unhandled
-		d := &decider{t: t, completedID: ev.EventId, unhandled: unhandled}
+		authz, _ := auth.FromContext(ctx)
+		d := &decider{t: t, authz: authz, completedID: ev.EventId, unhandled: unhandled}
 		for i := range in.Decisions {
 			if t.x.closed {
 				break // decisions after the one that closed the run have nothing to act on
@@ -268,6 +273,7 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 // decider applies the decisions of one RespondDecisionTaskCompleted.
 type decider struct {
 	t           *txn
+	authz       auth.Authorizer // the caller; nil allows everything
 	completedID int64
 	unhandled   bool // events arrived while the task was started
 }
@@ -276,6 +282,10 @@ func (d *decider) failed() { d.t.wantDecision = true }
 
 func (d *decider) apply(dec *shape.Decision) {
 	t := d.t
+	if !t.decisionAllowed(d.authz, dec) {
+		d.notPermitted(dec)
+		return
+	}
 	switch dec.DecisionType {
 	case shape.DecisionTypeScheduleActivityTask:
 		d.scheduleActivity(dec.ScheduleActivityTaskDecisionAttributes)

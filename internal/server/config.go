@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/clock"
 	"github.com/openswf/openswf/internal/swf"
 )
@@ -31,9 +32,19 @@ type Config struct {
 	// swf.DefaultLimits(), AWS's own.
 	Limits swf.Limits
 	Log    *slog.Logger
-	// Region and AccountID appear in ARNs (domain ARNs, for one).
+	// Region and AccountID appear in ARNs (domain ARNs, for one). With Auth
+	// set, the account is the credentials file's.
 	Region    string
 	AccountID string
+	// Auth, when set, makes every request prove its caller with a SigV4
+	// signature and subjects it to that principal's policies. Without it
+	// the server accepts any caller, and so refuses to listen anywhere but
+	// on loopback unless Open is set.
+	Auth *auth.Config
+	// Open allows listening beyond loopback without Auth.
+	Open bool
+	// TLSCertFile and TLSKeyFile, when both set, make the server speak HTTPS.
+	TLSCertFile, TLSKeyFile string
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -55,6 +66,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion
+	}
+	if c.Auth != nil {
+		c.AccountID = c.Auth.AccountID()
 	}
 	if c.AccountID == "" {
 		c.AccountID = DefaultAccountID

@@ -54,6 +54,9 @@ type Server struct {
 // release everything; on error nothing is left open.
 func New(cfg Config) (_ *Server, err error) {
 	cfg = cfg.withDefaults()
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return nil, errors.New("TLS needs both a certificate and a key file")
+	}
 	s := &Server{cfg: cfg}
 	defer func() {
 		if err != nil {
@@ -86,6 +89,17 @@ func New(cfg Config) (_ *Server, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	if cfg.Auth != nil {
+		handler.RequireSignatures(cfg.Auth, cfg.Clock.Now)
+		cfg.Log.Info("signatures required", "principals", len(cfg.Auth.Principals()), "account", cfg.AccountID)
+	} else if !isLoopback(s.ln.Addr()) {
+		if !cfg.Open {
+			return nil, fmt.Errorf("refusing to listen on %s without credentials: anyone who can reach it could drive every workflow; give --auth FILE, listen on a loopback address, or pass --open to accept that", s.ln.Addr())
+		}
+		cfg.Log.Warn("no credentials: ANY caller that can reach this address may do anything (--open)", "addr", s.ln.Addr().String())
+	} else {
+		cfg.Log.Info("no credentials: accepting unsigned requests, on loopback only (give --auth FILE to require signatures)")
+	}
 	s.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -95,12 +109,24 @@ func New(cfg Config) (_ *Server, err error) {
 	return s, nil
 }
 
+// isLoopback reports whether a listener's address is a loopback one
+// (127.0.0.0/8 or ::1), reachable only from this machine.
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
 // Addr is the bound address, host:port, with the real port when Listen
 // asked for port 0.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the endpoint for clients, e.g. an SDK's BaseEndpoint.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.cfg.TLSCertFile != "" {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Engine gives tests direct access to the running engine.
 func (s *Server) Engine() *engine.Engine { return s.eng }
@@ -110,7 +136,12 @@ func (s *Server) Engine() *engine.Engine { return s.eng }
 // in-flight requests may still be finishing: wait for Close to return
 // before exiting.
 func (s *Server) Serve() error {
-	err := s.http.Serve(s.ln)
+	var err error
+	if s.cfg.TLSCertFile != "" {
+		err = s.http.ServeTLS(s.ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+	} else {
+		err = s.http.Serve(s.ln)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

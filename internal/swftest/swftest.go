@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/clock"
 	"github.com/openswf/openswf/internal/server"
 	oswf "github.com/openswf/openswf/internal/swf"
@@ -66,6 +67,7 @@ type Env struct {
 }
 
 type options struct {
+	auth    *auth.Config
 	dataDir string
 	clockAt time.Time
 	limits  oswf.Limits
@@ -86,6 +88,11 @@ func WithClockAt(t time.Time) Option { return func(o *options) { o.clockAt = t }
 
 // WithLimits runs the server with these quotas instead of AWS's defaults.
 func WithLimits(l oswf.Limits) Option { return func(o *options) { o.limits = l } }
+
+// WithAuth makes the server require signatures checked against creds. The
+// Env's own client signs with access key "AKID" and secret "SECRET", so give
+// that key a principal (an administrator) for the fixtures to work.
+func WithAuth(creds *auth.Config) Option { return func(o *options) { o.auth = creds } }
 
 // WithLogger sends the server's log to l instead of discarding it.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -112,6 +119,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		Clock:   clk,
 		Limits:  o.limits,
 		Log:     o.log,
+		Auth:    o.auth,
 	})
 	if err != nil {
 		tb.Fatalf("start server: %v", err)
@@ -125,20 +133,25 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		served:    make(chan error, 1),
 	}
 	go func() { env.served <- srv.Serve() }()
-	env.SWF = newClient(env.URL, env.transport)
+	env.SWF = newClient(env.URL, env.transport, "AKID", "SECRET")
 	tb.Cleanup(func() { env.Close(tb) })
 	return env
 }
 
 // NewClient returns an SDK client for the endpoint url, with fixed
 // credentials and no retries (a retry would hide a fault from the test).
-func NewClient(url string) *swf.Client { return newClient(url, newTransport()) }
+func NewClient(url string) *swf.Client { return newClient(url, newTransport(), "AKID", "SECRET") }
 
-func newClient(url string, tr *http.Transport) *swf.Client {
+// NewClientAs is NewClient signing with the given keys.
+func NewClientAs(url, accessKeyID, secret string) *swf.Client {
+	return newClient(url, newTransport(), accessKeyID, secret)
+}
+
+func newClient(url string, tr *http.Transport, accessKeyID, secret string) *swf.Client {
 	return swf.New(swf.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""),
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Transport: tr},
 	})

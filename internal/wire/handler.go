@@ -8,16 +8,20 @@
 package wire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swf"
 )
@@ -39,6 +43,23 @@ type Handler struct {
 	routes   map[string]*route
 	log      *slog.Logger
 	maxBytes int64
+	authz    authorizer       // the engine's Authorize, if it has one
+	creds    *auth.Config     // nil: no signature checks (AllowAll)
+	now      func() time.Time // the clock signatures are checked against
+}
+
+// authorizer is the engine's API-level access check.
+type authorizer interface {
+	Authorize(ctx context.Context, op string, in any) error
+}
+
+// RequireSignatures makes the handler verify every request's SigV4
+// signature against creds and attach the signing principal to the
+// request's context, so the engine checks its policies. now is the clock
+// for the signing-time window. Without it every request runs unrestricted
+// (auth.AllowAll): the server only allows that on loopback.
+func (h *Handler) RequireSignatures(creds *auth.Config, now func() time.Time) {
+	h.creds, h.now = creds, now
 }
 
 // New builds a Handler over eng, usually an *engine.Engine. For each of the
@@ -64,7 +85,9 @@ func New(eng any, log *slog.Logger, limits swf.Limits) (*Handler, error) {
 	if maxBytes <= 0 {
 		maxBytes = swf.DefaultLimits().MaxRequestBytes
 	}
-	return &Handler{routes: routes, log: log, maxBytes: maxBytes}, nil
+	h := &Handler{routes: routes, log: log, maxBytes: maxBytes, now: time.Now}
+	h.authz, _ = eng.(authorizer)
+	return h, nil
 }
 
 // NewHandler is New for callers that treat a wrongly typed engine method as
@@ -97,8 +120,8 @@ type exchange struct {
 // an UnknownOperationException body, so an SDK still finds a __type). The
 // path is ignored, as AWS ignores it. The request's Content-Type is not
 // checked: clients send application/x-amz-json-1.0 but some send 1.1 or
-// nothing, and the body tells us all we need. SigV4 signatures are not
-// verified yet: signed and unsigned requests alike are accepted.
+// nothing, and the body tells us all we need. SigV4 signatures are
+// verified when RequireSignatures was called.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{w: w, r: r, id: uuid.NewString()}
@@ -135,6 +158,10 @@ func (h *Handler) serve(ex *exchange) {
 	}
 
 	target := r.Header.Get("X-Amz-Target")
+	if target == "" {
+		// A presigned request carries its headers in the query string.
+		target = r.URL.Query().Get("X-Amz-Target")
+	}
 	op, ok := strings.CutPrefix(target, targetPrefix)
 	if !ok || shape.Operations[op] == nil {
 		if target == "" {
@@ -161,18 +188,56 @@ func (h *Handler) serve(ex *exchange) {
 		return
 	}
 
+	ctx, ok := h.authenticate(ex, body)
+	if !ok {
+		return
+	}
+
 	in, err := shape.Decode(op, body)
 	if err != nil {
 		h.decodeError(ex, err)
 		return
 	}
+	if h.authz != nil {
+		if err := h.authz.Authorize(ctx, op, in); err != nil {
+			h.engineError(ex, err)
+			return
+		}
+	}
 
-	out, err := rt.call(r.Context(), in)
+	out, err := rt.call(ctx, in)
 	if err != nil {
 		h.engineError(ex, err)
 		return
 	}
 	h.writeOutput(ex, out)
+}
+
+// authenticate verifies the request's signature, when signatures are
+// required, and returns the context that carries the caller. It answers the
+// request itself and returns false when the signature is refused.
+func (h *Handler) authenticate(ex *exchange, body []byte) (context.Context, bool) {
+	r := ex.r
+	if h.creds == nil {
+		return auth.WithPrincipal(r.Context(), auth.AllowAll), true
+	}
+	p, err := h.creds.Authenticate(r, body, h.now())
+	if err != nil {
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			h.writeError(ex, ae.Status, serviceNS+ae.Code, ae.Code, ae.Message)
+		} else {
+			h.internal(ex, fmt.Errorf("authenticate: %w", err))
+		}
+		return nil, false
+	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	global := auth.Context{
+		auth.KeySourceIP:        {ip},
+		auth.KeySecureTransport: {strconv.FormatBool(r.TLS != nil)},
+		auth.KeyUsername:        {p.Name()},
+	}
+	return auth.WithPrincipal(r.Context(), auth.WithGlobalKeys(p, global)), true
 }
 
 // decodeError answers a request that shape.Decode refused.
