@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/openswf/openswf/internal/cli"
 )
 
 const usage = `Usage: swf <command> [flags]
@@ -14,7 +16,9 @@ const usage = `Usage: swf <command> [flags]
 Commands:
   server    run the openswf server (swf server -h for its flags)
   version   print the version
-  help      print this help
+  help      print this help (swf help <command> for a command's)
+  <command> an Amazon SWF operation, named and flagged as in aws swf:
+            swf list-domains --registration-status REGISTERED
 `
 
 func main() {
@@ -32,13 +36,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "server":
 		return runServer(ctx, args[1:], stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "swf", versionString())
 		return 0
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			return cli.Run(ctx, append([]string{"help"}, args[1:]...), stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
+		fmt.Fprintln(stdout)
+		cli.WriteHelp(stdout)
 		return 0
 	default:
+		if cli.Handles(args[0]) {
+			return cli.Run(ctx, args, stdout, stderr)
+		}
 		fmt.Fprintf(stderr, "swf: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
