@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openswf/openswf/internal/bench"
+)
+
+const benchUsage = `Usage: swf bench <scenario> [flags]
+
+Scenarios:
+  heartbeat   N open activity tasks, C concurrent heartbeaters for D seconds:
+              calls/s, latency p50/p90/p99/max, errors by type
+  roundtrip   P pipelines of start -> decide -> poll, heartbeat, complete ->
+              decide (close): workflows/s, start-to-close latency
+  timers      M activities whose heartbeat timeouts lapse: lateness of each
+              ActivityTaskTimedOut, from history timestamps and from when a
+              long-polling decider receives it
+  scale       K open activity tasks heartbeated round-robin: server RSS and
+              sustained heartbeats/s
+
+Endpoint (one is required; --compare adds more, run one after the other):
+  --endpoint URL        any SWF endpoint, e.g. http://127.0.0.1:7171 or moto_server
+  --start-server        our server in this process (127.0.0.1:0, temp data dir)
+  --noop-server         the ceiling: our wire layer answering heartbeats from
+                        memory, storing nothing (heartbeat scenario only;
+                        synthetic tokens, no set-up)
+  --spawn-server PATH   run "PATH server" as a child (its RSS is measured)
+  --compare SPEC        also run against SPEC: a URL, server, noop or
+                        spawn:PATH, optionally LABEL=SPEC, and a URL may end
+                        in ?pid=N (its server's process, for RSS and CPU);
+                        repeatable
+
+Examples:
+  swf bench heartbeat --start-server --compare noop --compare 'moto=http://127.0.0.1:5000?pid=1234' -c 1,4,16,64
+  swf bench timers --start-server -n 100000 --heartbeat-timeout 120
+  swf bench scale --spawn-server ./swf -n 100000
+
+Flags:
+`
+
+// runBench is `swf bench`: it parses the flags into bench.Options and runs
+// the scenario; Ctrl-C stops it early and prints what was measured.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("swf bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), benchUsage)
+		fs.PrintDefaults()
+	}
+	var (
+		o        bench.Options
+		endpoint = fs.String("endpoint", "", "SWF endpoint `URL` to measure")
+		start    = fs.Bool("start-server", false, "measure our server, started in this process")
+		noop     = fs.Bool("noop-server", false, "measure the no-op ceiling server, started in this process")
+		spawn    = fs.String("spawn-server", "", "measure `PATH` (our swf binary) run as \"PATH server\" in a child process")
+		compare  stringList
+		conc     = fs.String("c", "", "concurrency `LIST`: heartbeaters, or pipelines for roundtrip (e.g. 1,4,16,64); default 16, roundtrip 8")
+		noClean  = fs.Bool("no-cleanup", false, "leave the set-up's workflows open on an external endpoint")
+	)
+	fs.Var(&compare, "compare", "also measure `SPEC` (URL, server, noop, spawn:PATH; LABEL=SPEC to name it); repeatable")
+	fs.IntVar(&o.PID, "pid", 0, "`PID` of the --endpoint server, to report its RSS")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow endpoints off the loopback interface")
+	fs.IntVar(&o.Tasks, "n", 0, "tasks: N open (heartbeat, default 200), M timing out (timers, 1000), K open (scale, 10000)")
+	fs.Var((*seconds)(&o.Duration), "d", "measured `duration` of each run, 10s or 10 (default 10s)")
+	fs.Var((*seconds)(&o.Warmup), "warmup", "unmeasured `duration` before each run (default min(1s, d/5); negative: none)")
+	fs.IntVar(&o.Repeat, "repeat", 0, "measure each run `R` times and report the median (default 1)")
+	fs.IntVar(&o.HeartbeatTimeout, "heartbeat-timeout", 0, "activities' heartbeat timeout in `seconds` (timers: the one that lapses, default 10; others 3600)")
+	fs.IntVar(&o.PerWorkflow, "per-workflow", 0, "activities per workflow execution in set-up (default 1; scale 100)")
+	fs.IntVar(&o.Deciders, "deciders", 0, "long-polling deciders (default 8)")
+	fs.IntVar(&o.DetailsBytes, "details-bytes", 0, "heartbeat details size in `bytes` (default none)")
+	fs.Float64Var(&o.Rate, "rate", 0, "scale: pace heartbeats to this many per second in total (default: as fast as possible)")
+	fs.Var((*seconds)(&o.Grace), "grace", "timers: how long to wait past the last deadline (default 30s)")
+	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", 0, "concurrent starters and pollers in set-up (default 16)")
+	fs.Var((*seconds)(&o.SetupTimeout), "setup-timeout", "give up a set-up after this `duration` (default 15m)")
+	fs.StringVar(&o.TempDir, "tmp-dir", "", "`DIR` for started servers' data (default $TMPDIR)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write this process's CPU profile to `FILE` (with --start-server it covers client and server)")
+	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.Quiet, "q", false, "no progress lines on stderr")
+
+	// The scenario may come before or after the flags.
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		o.Scenario, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if o.Scenario == "" && fs.NArg() > 0 {
+		o.Scenario = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return 2
+		}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "swf bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if o.Scenario == "" {
+		fs.Usage()
+		return 2
+	}
+	n := 0
+	if *endpoint != "" {
+		o.Targets = append(o.Targets, *endpoint)
+		n++
+	}
+	if *start {
+		o.Targets = append(o.Targets, "server")
+		n++
+	}
+	if *noop {
+		o.Targets = append(o.Targets, "noop")
+		n++
+	}
+	if *spawn != "" {
+		o.Targets = append(o.Targets, "spawn:"+*spawn)
+		n++
+	}
+	if n != 1 {
+		fmt.Fprintln(stderr, "swf bench: give exactly one of --endpoint, --start-server, --noop-server, --spawn-server (and --compare for more)")
+		return 2
+	}
+	o.Targets = append(o.Targets, compare...)
+	if *conc != "" {
+		for _, s := range strings.Split(*conc, ",") {
+			c, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil {
+				fmt.Fprintf(stderr, "swf bench: -c %q: want a list of numbers like 1,4,16\n", *conc)
+				return 2
+			}
+			o.Concurrency = append(o.Concurrency, c)
+		}
+	}
+	o.Cleanup = !*noClean
+	o.Stdout, o.Stderr = stdout, stderr
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(stderr, "swf bench: %v\n", err)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if _, err := bench.Run(ctx, o); err != nil {
+		fmt.Fprintf(stderr, "swf bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
+// seconds is a duration flag that also takes a bare number of seconds.
+type seconds time.Duration
+
+func (d *seconds) String() string { return time.Duration(*d).String() }
+
+func (d *seconds) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*d = seconds(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want a duration like 10s, 2m or a number of seconds")
+	}
+	*d = seconds(v)
+	return nil
+}

@@ -1,0 +1,458 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsswf "github.com/aws/aws-sdk-go-v2/service/swf"
+	"github.com/aws/aws-sdk-go-v2/service/swf/types"
+	"github.com/aws/smithy-go"
+)
+
+// fixture is a fresh domain with one workflow type and one activity type,
+// registered for one scenario run so that runs never see each other's
+// executions.
+type fixture struct {
+	c            *awsswf.Client
+	domain       string
+	wfType       types.WorkflowType
+	actType      types.ActivityType
+	decisionList string
+	activityList string
+	o            *Options
+	external     bool // the server outlives the run: clean up after it
+
+	derrs   errCounts    // the deciders' errors
+	retries atomic.Int64 // set-up calls retried after a 5xx
+	dupes   atomic.Int64 // decision tasks answered twice (refused the second time)
+
+	mu   sync.Mutex // guards runs
+	runs []types.WorkflowExecution
+}
+
+// newFixture registers the domain and types.
+func newFixture(ctx context.Context, c *awsswf.Client, t *target, o *Options, scenario string) (*fixture, error) {
+	id := strconv.FormatInt(time.Now().UnixNano(), 36)
+	f := &fixture{
+		c:            c,
+		o:            o,
+		external:     t.Kind == kindURL,
+		domain:       "bench-" + scenario + "-" + id,
+		wfType:       types.WorkflowType{Name: aws.String("bench-workflow"), Version: aws.String("1")},
+		actType:      types.ActivityType{Name: aws.String("bench-activity"), Version: aws.String("1")},
+		decisionList: "bench-decisions",
+		activityList: "bench-activities",
+	}
+	if _, err := c.RegisterDomain(ctx, &awsswf.RegisterDomainInput{
+		Name: aws.String(f.domain), WorkflowExecutionRetentionPeriodInDays: aws.String("1"),
+	}); err != nil {
+		return nil, fmt.Errorf("register domain %s: %w", f.domain, err)
+	}
+	if _, err := c.RegisterWorkflowType(ctx, &awsswf.RegisterWorkflowTypeInput{
+		Domain: aws.String(f.domain), Name: f.wfType.Name, Version: f.wfType.Version,
+	}); err != nil {
+		return nil, fmt.Errorf("register workflow type: %w", err)
+	}
+	if _, err := c.RegisterActivityType(ctx, &awsswf.RegisterActivityTypeInput{
+		Domain: aws.String(f.domain), Name: f.actType.Name, Version: f.actType.Version,
+	}); err != nil {
+		return nil, fmt.Errorf("register activity type: %w", err)
+	}
+	return f, nil
+}
+
+// startWorkflow starts one execution on the fixture's decision task list.
+// input tells the setup decider how many activities to schedule.
+func (f *fixture) startWorkflow(ctx context.Context, workflowID, taskList, input string) (*awsswf.StartWorkflowExecutionOutput, error) {
+	out, err := f.c.StartWorkflowExecution(ctx, &awsswf.StartWorkflowExecutionInput{
+		Domain:                       aws.String(f.domain),
+		WorkflowId:                   aws.String(workflowID),
+		WorkflowType:                 &f.wfType,
+		TaskList:                     &types.TaskList{Name: aws.String(taskList)},
+		Input:                        aws.String(input),
+		ExecutionStartToCloseTimeout: aws.String("86400"),
+		TaskStartToCloseTimeout:      aws.String("300"),
+		ChildPolicy:                  types.ChildPolicyTerminate,
+	})
+	if err == nil {
+		f.mu.Lock()
+		f.runs = append(f.runs, types.WorkflowExecution{WorkflowId: aws.String(workflowID), RunId: out.RunId})
+		f.mu.Unlock()
+	}
+	return out, err
+}
+
+// scheduleDecisions schedules n activities with the given heartbeat
+// timeout ("NONE" or seconds); the other timeouts are NONE.
+func (f *fixture) scheduleDecisions(n int, taskList, heartbeatTimeout string) []types.Decision {
+	ds := make([]types.Decision, n)
+	for i := range ds {
+		ds[i] = types.Decision{
+			DecisionType: types.DecisionTypeScheduleActivityTask,
+			ScheduleActivityTaskDecisionAttributes: &types.ScheduleActivityTaskDecisionAttributes{
+				ActivityId:             aws.String("a" + strconv.Itoa(i)),
+				ActivityType:           &f.actType,
+				TaskList:               &types.TaskList{Name: aws.String(taskList)},
+				Input:                  aws.String("bench"),
+				HeartbeatTimeout:       aws.String(heartbeatTimeout),
+				ScheduleToStartTimeout: aws.String("NONE"),
+				ScheduleToCloseTimeout: aws.String("NONE"),
+				StartToCloseTimeout:    aws.String("NONE"),
+			},
+		}
+	}
+	return ds
+}
+
+// decisionTask is a polled decision task with its whole history.
+type decisionTask struct {
+	token    string
+	run      types.WorkflowExecution
+	events   []types.HistoryEvent
+	received time.Time // when the first page arrived
+}
+
+// pollDecision long-polls the task list and pages through the history.
+// No task: nil, nil.
+func (f *fixture) pollDecision(ctx context.Context, taskList string) (*decisionTask, error) {
+	in := &awsswf.PollForDecisionTaskInput{
+		Domain: aws.String(f.domain), TaskList: &types.TaskList{Name: aws.String(taskList)},
+		Identity: aws.String("bench-decider"), MaximumPageSize: 1000,
+	}
+	out, err := f.c.PollForDecisionTask(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if aws.ToString(out.TaskToken) == "" {
+		return nil, nil
+	}
+	t := &decisionTask{token: *out.TaskToken, events: out.Events, received: time.Now()}
+	if out.WorkflowExecution != nil {
+		t.run = *out.WorkflowExecution
+	}
+	for page := out.NextPageToken; aws.ToString(page) != ""; {
+		in.NextPageToken = page
+		more, err := f.c.PollForDecisionTask(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("history page: %w", err)
+		}
+		t.events = append(t.events, more.Events...)
+		page = more.NextPageToken
+	}
+	return t, nil
+}
+
+func (f *fixture) respondDecision(ctx context.Context, token string, ds []types.Decision) error {
+	_, err := f.c.RespondDecisionTaskCompleted(ctx, &awsswf.RespondDecisionTaskCompletedInput{
+		TaskToken: aws.String(token), Decisions: ds,
+	})
+	return err
+}
+
+// pollActivity long-polls the activity task list. No task: nil, nil.
+func (f *fixture) pollActivity(ctx context.Context, taskList string) (*awsswf.PollForActivityTaskOutput, error) {
+	out, err := f.c.PollForActivityTask(ctx, &awsswf.PollForActivityTaskInput{
+		Domain: aws.String(f.domain), TaskList: &types.TaskList{Name: aws.String(taskList)},
+		Identity: aws.String("bench-worker"),
+	})
+	if err != nil || aws.ToString(out.TaskToken) == "" {
+		return nil, err
+	}
+	return out, nil
+}
+
+// startedInput reads the workflow input from a history.
+func startedInput(events []types.HistoryEvent) string {
+	for _, ev := range events {
+		if a := ev.WorkflowExecutionStartedEventAttributes; a != nil {
+			return aws.ToString(a.Input)
+		}
+	}
+	return ""
+}
+
+// hasScheduled reports whether any activity was scheduled in the history.
+func hasScheduled(events []types.HistoryEvent) bool {
+	for _, ev := range events {
+		if ev.EventType == types.EventTypeActivityTaskScheduled {
+			return true
+		}
+	}
+	return false
+}
+
+// openTask is an open, started activity task.
+type openTask struct {
+	token string
+	run   types.WorkflowExecution
+}
+
+// deciderFunc answers a decision task with decisions; nil decisions still
+// complete the decision task.
+type deciderFunc func(t *decisionTask) []types.Decision
+
+// setupDecider schedules the activities a workflow's input asks for
+// ("n=K") on its first decision task; otherwise it answers nothing (or
+// calls other, when given).
+func (f *fixture) setupDecider(heartbeatTimeout string, other deciderFunc) deciderFunc {
+	return func(t *decisionTask) []types.Decision {
+		if !hasScheduled(t.events) {
+			if k, ok := strings.CutPrefix(startedInput(t.events), "n="); ok {
+				n, _ := strconv.Atoi(k)
+				return f.scheduleDecisions(n, f.activityList, heartbeatTimeout)
+			}
+		}
+		if other != nil {
+			return other(t)
+		}
+		return nil
+	}
+}
+
+// runDeciders long-polls the decision task list with n goroutines until
+// ctx ends, answering each task with decide. Errors other than the
+// cancellation go to errs.
+func (f *fixture) runDeciders(ctx context.Context, n int, decide deciderFunc, errs *errCounts) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				var t *decisionTask
+				err := f.retry(ctx, func() (err error) {
+					t, err = f.pollDecision(ctx, f.decisionList)
+					return err
+				})
+				if err != nil {
+					if ctx.Err() == nil {
+						errs.add(fmt.Errorf("PollForDecisionTask: %w", err))
+						sleepCtx(ctx, 100*time.Millisecond)
+					}
+					continue
+				}
+				if t == nil {
+					continue
+				}
+				ds := decide(t)
+				err = f.retry(ctx, func() error { return f.respondDecision(ctx, t.token, ds) })
+				var unknown *types.UnknownResourceFault
+				switch {
+				case err == nil || ctx.Err() != nil:
+				case errors.As(err, &unknown):
+					// moto_server, racing, hands one decision task to two
+					// pollers; the second answer is refused. Not ours
+					// to fail the set-up for: counted and noted.
+					f.dupes.Add(1)
+				default:
+					errs.add(fmt.Errorf("RespondDecisionTaskCompleted: %w", err))
+				}
+			}
+		}()
+	}
+	return &wg
+}
+
+// openActivities starts workflows, lets the setup decider schedule n
+// activities (perWorkflow each) with the given heartbeat timeout, and polls
+// them until n are started. other, if not nil, answers decision tasks after
+// the first (the timers scenario watches timeouts with it); the deciders
+// keep running until the returned stop is called. Setup fails at the first
+// error or after o.SetupTimeout.
+func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartbeatTimeout string, other deciderFunc, prog *progress) (tasks []openTask, stop func(), err error) {
+	if perWorkflow < 1 {
+		perWorkflow = 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.o.SetupTimeout)
+	defer cancel()
+	dctx, dcancel := context.WithCancel(context.Background())
+	deciders := f.runDeciders(dctx, f.o.deciders(), f.setupDecider(heartbeatTimeout, other), &f.derrs)
+	stopDeciders := func() {
+		dcancel()
+		deciders.Wait()
+	}
+	stop = stopDeciders
+	defer func() {
+		if err != nil {
+			stopDeciders()
+		}
+	}()
+
+	workflows := (n + perWorkflow - 1) / perWorkflow
+	conc := f.o.SetupConcurrency
+	var (
+		next    atomic.Int64
+		started atomic.Int64
+		failed  = make(chan error, 2*conc+1)
+		mu      sync.Mutex // guards seen, tasks
+		seen    = make(map[string]bool, n)
+		done    = make(chan struct{})
+	)
+	fail := func(err error) {
+		select {
+		case failed <- err:
+		default:
+		}
+	}
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() { // starters
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= workflows || ctx.Err() != nil {
+					return
+				}
+				k := perWorkflow
+				if i == workflows-1 {
+					k = n - i*perWorkflow
+				}
+				err := f.retry(ctx, func() error {
+					_, err := f.startWorkflow(ctx, "wf-"+strconv.Itoa(i), f.decisionList, "n="+strconv.Itoa(k))
+					return err
+				})
+				if err != nil {
+					fail(fmt.Errorf("StartWorkflowExecution: %w", err))
+					return
+				}
+				started.Add(1)
+			}
+		}()
+	}
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
+	for range conc {
+		wg.Add(1)
+		go func() { // workers
+			defer wg.Done()
+			for pctx.Err() == nil {
+				var out *awsswf.PollForActivityTaskOutput
+				err := f.retry(pctx, func() (err error) {
+					out, err = f.pollActivity(pctx, f.activityList)
+					return err
+				})
+				if err != nil {
+					if pctx.Err() == nil {
+						fail(fmt.Errorf("PollForActivityTask: %w", err))
+					}
+					return
+				}
+				if out == nil {
+					continue
+				}
+				mu.Lock()
+				if !seen[*out.TaskToken] {
+					seen[*out.TaskToken] = true
+					tasks = append(tasks, openTask{token: *out.TaskToken, run: *out.WorkflowExecution})
+					prog.set(int64(len(tasks)))
+					if len(tasks) == n {
+						close(done)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	watch := time.NewTicker(200 * time.Millisecond)
+	defer watch.Stop()
+	for {
+		select {
+		case <-done:
+			pcancel()
+			wg.Wait()
+			return tasks[:n], stop, nil
+		case err := <-failed:
+			pcancel()
+			wg.Wait()
+			return nil, nil, err
+		case <-watch.C:
+			if f.derrs.total() > 0 {
+				pcancel()
+				wg.Wait()
+				return nil, nil, fmt.Errorf("setup decider: %s", strings.Join(f.derrs.examples(), "; "))
+			}
+		case <-ctx.Done():
+			pcancel()
+			wg.Wait()
+			mu.Lock()
+			got := len(tasks)
+			mu.Unlock()
+			return nil, nil, fmt.Errorf("setup: %d of %d activity tasks open (%d of %d workflows started) after %v: %w",
+				got, n, started.Load(), workflows, f.o.SetupTimeout, context.Cause(ctx))
+		}
+	}
+}
+
+// cleanup terminates the runs this fixture started on an external server
+// (a server the bench started is thrown away whole), so that a long-lived
+// server (moto keeps everything in memory and scans it on every call) is
+// not left carrying them. Bounded by a minute; failures are ignored.
+func (f *fixture) cleanup() {
+	f.mu.Lock()
+	runs := f.runs
+	f.runs = nil
+	f.mu.Unlock()
+	if len(runs) == 0 || !f.o.Cleanup || !f.external {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range f.o.SetupConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(runs) {
+					return
+				}
+				f.c.TerminateWorkflowExecution(ctx, &awsswf.TerminateWorkflowExecutionInput{
+					Domain: aws.String(f.domain), WorkflowId: runs[i].WorkflowId, RunId: runs[i].RunId,
+				})
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// retry runs call, again after a short pause if it failed with an HTTP 5xx
+// status and no SWF fault (up to 5 attempts). Only the set-up retries:
+// moto_server is not thread-safe and, under concurrent calls, sometimes
+// fails a call with a Python exception (500, HTML body) before it changed
+// anything; the measured calls never retry. Retries are counted.
+func (f *fixture) retry(ctx context.Context, call func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := call()
+		var re *awshttp.ResponseError
+		var api smithy.APIError
+		if err == nil || attempt == 5 || ctx.Err() != nil || errors.As(err, &api) ||
+			!errors.As(err, &re) || re.HTTPStatusCode() < 500 {
+			return err
+		}
+		f.retries.Add(1)
+		sleepCtx(ctx, time.Duration(attempt)*50*time.Millisecond)
+	}
+}
+
+// sleepCtx sleeps for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+var errNoop = errors.New("the noop ceiling server answers only RecordActivityTaskHeartbeat: this scenario needs a real server")

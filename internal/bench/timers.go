@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/swf/types"
+)
+
+// runTimers opens M activity tasks with a heartbeat timeout of T seconds,
+// never heartbeats them, and waits for every ActivityTaskTimedOut. Choose T
+// longer than the set-up takes, so that all M timeouts are armed at once
+// before the first lapses; they then lapse at the pace they were started.
+//
+// Lateness is measured against each task's deadline, which with no
+// heartbeat is the history's ActivityTaskStarted timestamp + T (the same
+// millisecond-truncated time the server derives the deadline from):
+//
+//   - history: the ActivityTaskTimedOut event's timestamp − deadline;
+//   - decider: when a long-polling decider received the decision task
+//     that carried the event − deadline (client clock; same machine).
+//
+// The deciders are the ones that scheduled the activities: they keep
+// polling, record the timeouts they see (once each), and close a workflow
+// when all its activities have timed out.
+func runTimers(ctx context.Context, t *target, o *Options, res *Result) error {
+	if t.Kind == kindNoop {
+		return errNoop
+	}
+	c := newClient(t)
+	f, err := newFixture(ctx, c, t, o, "timers")
+	if err != nil {
+		return err
+	}
+	res.cleanups = append(res.cleanups, f.cleanup)
+	timeout := time.Duration(o.HeartbeatTimeout) * time.Second
+	w := &timeoutWatch{timeout: timeout, seen: map[string]bool{}, done: make(chan struct{}), want: o.Tasks}
+	prog := newProgress(o, t.Label+" set-up", "tasks open", int64(o.Tasks), func() string {
+		if n := w.count(); n > 0 {
+			return fmt.Sprintf("timed out %s", count(int64(n)))
+		}
+		return ""
+	})
+	start := time.Now()
+	tasks, stop, err := f.openActivities(ctx, o.Tasks, o.PerWorkflow, strconv.Itoa(o.HeartbeatTimeout), w.decide, prog)
+	prog.done()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	secs := time.Since(start).Seconds()
+	if n := f.retries.Load(); n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
+	}
+	if n := f.dupes.Load(); n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
+	}
+	res.Setup = &SetupResult{Tasks: len(tasks), Workflows: (o.Tasks + o.PerWorkflow - 1) / o.PerWorkflow, Seconds: secs, PerSecond: float64(len(tasks)) / secs}
+	if time.Since(start) > timeout {
+		res.Notes = append(res.Notes, fmt.Sprintf("set-up took %.1fs, longer than the %ds timeout: not all %d timeouts were armed at once", secs, o.HeartbeatTimeout, o.Tasks))
+	}
+
+	// Every deadline is at most T after the last start; wait that long plus
+	// the grace for the last ones to be seen.
+	wait := timeout + o.Grace
+	prog = newProgress(o, t.Label+" timers", "timeouts seen", int64(o.Tasks), nil)
+	go func() {
+		tk := time.NewTicker(500 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-tk.C:
+				prog.set(int64(w.count()))
+			}
+		}
+	}()
+	cpu0 := sampleCPU(t.pid)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-w.done:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	prog.done()
+	stop()
+	cpu := cpuBetween(cpu0, sampleCPU(t.pid))
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	hl, dl := w.history.summary(), w.decider.summary()
+	run := &RunResult{
+		Name: fmt.Sprintf("m=%d", o.Tasks), Seconds: time.Since(start).Seconds(), Unit: "timeouts",
+		Count: int64(w.n), Expected: o.Tasks, HistoryLateness: &hl, DeciderLateness: &dl, CPU: cpu,
+	}
+	run.Errors, run.ErrorExamples = w.errs.snapshot(), w.errs.examples()
+	for k, n := range f.derrs.snapshot() {
+		run.Errors["decider: "+k] += n
+	}
+	run.ErrorExamples = append(run.ErrorExamples, f.derrs.examples()...)
+	if w.n < o.Tasks {
+		run.Errors["missing timeouts"] = int64(o.Tasks - w.n)
+	}
+	res.Runs = append(res.Runs, run)
+	return ctx.Err()
+}
+
+// timeoutWatch is the timers scenario's decider logic and its figures.
+type timeoutWatch struct {
+	timeout time.Duration
+	want    int
+	done    chan struct{} // closed when want timeouts were seen
+
+	mu      sync.Mutex // guards all below
+	seen    map[string]bool
+	n       int
+	history hist
+	decider hist
+	errs    errCounts
+}
+
+func (w *timeoutWatch) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
+}
+
+// decide records the decision task's timeouts not seen before, and closes
+// the workflow once each scheduled activity has timed out.
+func (w *timeoutWatch) decide(t *decisionTask) []types.Decision {
+	started := map[int64]time.Time{} // scheduled event id -> started at
+	scheduled, timedOut := 0, 0
+	runID := aws.ToString(t.run.RunId)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ev := range t.events {
+		switch ev.EventType {
+		case types.EventTypeActivityTaskScheduled:
+			scheduled++
+		case types.EventTypeActivityTaskStarted:
+			started[ev.ActivityTaskStartedEventAttributes.ScheduledEventId] = aws.ToTime(ev.EventTimestamp)
+		case types.EventTypeActivityTaskTimedOut:
+			timedOut++
+			key := runID + "/" + strconv.FormatInt(ev.EventId, 10)
+			if w.seen[key] {
+				continue
+			}
+			w.seen[key] = true
+			a := ev.ActivityTaskTimedOutEventAttributes
+			st, ok := started[a.ScheduledEventId]
+			if !ok || a.TimeoutType != types.ActivityTaskTimeoutTypeHeartbeat {
+				w.errs.add(fmt.Errorf("ActivityTaskTimedOut %s of run %s without a start, or not HEARTBEAT", a.TimeoutType, runID))
+				continue
+			}
+			deadline := st.Add(w.timeout)
+			w.history.add(aws.ToTime(ev.EventTimestamp).Sub(deadline))
+			w.decider.add(t.received.Sub(deadline))
+			w.n++
+			if w.n == w.want {
+				close(w.done)
+			}
+		}
+	}
+	if scheduled > 0 && timedOut == scheduled {
+		return []types.Decision{{
+			DecisionType: types.DecisionTypeCompleteWorkflowExecution,
+			CompleteWorkflowExecutionDecisionAttributes: &types.CompleteWorkflowExecutionDecisionAttributes{},
+		}}
+	}
+	return nil
+}
