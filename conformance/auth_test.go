@@ -187,3 +187,26 @@ func TestSecurityExamples(t *testing.T) {
 		t.Fatalf("got result %q, want done", aws.ToString(got.Result))
 	}
 }
+
+// A decider may mark but not close: RecordMarker and CompleteWorkflowExecution
+// each fail with OPERATION_NOT_PERMITTED when denied.
+func TestDecisionDenials(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t)
+	env := b.env
+	wt := env.WorkflowType(t, "prod")
+	wfID, runID := env.Start(t, "prod", wt)
+	task := env.PollDecision(t, "prod", swftest.DecisionTaskList)
+	_, err := b.decider.RespondDecisionTaskCompleted(swftest.Ctx(t), &swf.RespondDecisionTaskCompletedInput{TaskToken: task.TaskToken,
+		Decisions: []types.Decision{swftest.RecordMarker("m", ""), swftest.CompleteWorkflow("x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := env.History(t, "prod", wfID, runID)
+	if a := eventOf(t, h, types.EventTypeRecordMarkerFailed).RecordMarkerFailedEventAttributes; a.Cause != types.RecordMarkerFailedCauseOperationNotPermitted {
+		t.Fatalf("got %s, want OPERATION_NOT_PERMITTED", a.Cause)
+	}
+	if a := eventOf(t, h, types.EventTypeCompleteWorkflowExecutionFailed).CompleteWorkflowExecutionFailedEventAttributes; a.Cause != types.CompleteWorkflowExecutionFailedCauseOperationNotPermitted {
+		t.Fatalf("got %s, want OPERATION_NOT_PERMITTED", a.Cause)
+	}
+}

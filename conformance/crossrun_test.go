@@ -406,3 +406,122 @@ func TestDomainTags(t *testing.T) {
 		t.Fatalf("got %v, want UnknownResourceFault", err)
 	}
 }
+
+// Each way a child can close reaches its parent as the matching event.
+func TestChildCloseEvents(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		close func(t *testing.T, f *family, childID, childRun, token string)
+		want  types.EventType
+	}{
+		{"Failed", func(t *testing.T, f *family, _, _, token string) {
+			f.env.Decide(t, token, swftest.FailWorkflow("broke", "details"))
+		}, types.EventTypeChildWorkflowExecutionFailed},
+		{"Canceled", func(t *testing.T, f *family, _, _, token string) {
+			f.env.Decide(t, token, swftest.CancelWorkflow("stopped"))
+		}, types.EventTypeChildWorkflowExecutionCanceled},
+		{"Terminated", func(t *testing.T, f *family, childID, childRun, _ string) {
+			if _, err := f.env.SWF.TerminateWorkflowExecution(swftest.Ctx(t), &swf.TerminateWorkflowExecutionInput{
+				Domain: aws.String(f.domain), WorkflowId: aws.String(childID), RunId: aws.String(childRun)}); err != nil {
+				t.Fatal(err)
+			}
+		}, types.EventTypeChildWorkflowExecutionTerminated},
+		{"TimedOut", func(t *testing.T, f *family, _, _, _ string) {
+			f.env.Clock.Advance(25 * time.Hour) // the child type's execution timeout is a day
+		}, types.EventTypeChildWorkflowExecutionTimedOut},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFamily(t)
+			env := f.env
+			// The parent outlives the child: a longer execution timeout.
+			wfID, runID := env.Start(t, f.domain, f.parent, func(in *swf.StartWorkflowExecutionInput) {
+				in.ExecutionStartToCloseTimeout = aws.String("31536000")
+			})
+			childID := swftest.Unique("child")
+			env.Decide(t, aws.ToString(env.PollDecision(t, f.domain, "decisions").TaskToken), startChild(childID, f.child, types.ChildPolicyAbandon))
+			started := eventOf(t, env.History(t, f.domain, wfID, runID), types.EventTypeChildWorkflowExecutionStarted)
+			childRun := aws.ToString(started.ChildWorkflowExecutionStartedEventAttributes.WorkflowExecution.RunId)
+			ct := env.PollDecision(t, f.domain, "child-decisions")
+			tc.close(t, f, childID, childRun, aws.ToString(ct.TaskToken))
+			got := eventOf(t, env.History(t, f.domain, wfID, runID), tc.want)
+			if got.EventType != tc.want {
+				t.Fatalf("got %s, want %s", got.EventType, tc.want)
+			}
+		})
+	}
+}
+
+// A parent signals its child; closing with each child policy then acts on
+// the child as BEHAVIOR.md describes. The parent's and the child's event
+// sequences are checked in full.
+func TestParentSignalsChildThenCloses(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []types.ChildPolicy{types.ChildPolicyTerminate, types.ChildPolicyRequestCancel, types.ChildPolicyAbandon} {
+		t.Run(string(policy), func(t *testing.T) {
+			t.Parallel()
+			f := newFamily(t)
+			env := f.env
+			wfID, runID := env.Start(t, f.domain, f.parent, func(in *swf.StartWorkflowExecutionInput) { in.ChildPolicy = policy })
+			childID := swftest.Unique("child")
+			env.Decide(t, aws.ToString(env.PollDecision(t, f.domain, "decisions").TaskToken), startChild(childID, f.child, ""))
+			env.Decide(t, aws.ToString(env.PollDecision(t, f.domain, "decisions").TaskToken), types.Decision{
+				DecisionType: types.DecisionTypeSignalExternalWorkflowExecution,
+				SignalExternalWorkflowExecutionDecisionAttributes: &types.SignalExternalWorkflowExecutionDecisionAttributes{
+					WorkflowId: aws.String(childID), SignalName: aws.String("hello")},
+			})
+			env.Decide(t, aws.ToString(env.PollDecision(t, f.domain, "decisions").TaskToken), swftest.CompleteWorkflow("done"))
+
+			wantParent := []string{"WorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted", "DecisionTaskCompleted",
+				"StartChildWorkflowExecutionInitiated", "ChildWorkflowExecutionStarted", "DecisionTaskScheduled", "DecisionTaskStarted",
+				"DecisionTaskCompleted", "SignalExternalWorkflowExecutionInitiated", "ExternalWorkflowExecutionSignaled", "DecisionTaskScheduled",
+				"DecisionTaskStarted", "DecisionTaskCompleted", "WorkflowExecutionCompleted"}
+			if got := env.EventTypes(t, f.domain, wfID, runID); !slices.Equal(got, wantParent) {
+				t.Fatalf("parent: got %v, want %v", got, wantParent)
+			}
+			started := eventOf(t, env.History(t, f.domain, wfID, runID), types.EventTypeChildWorkflowExecutionStarted)
+			childRun := aws.ToString(started.ChildWorkflowExecutionStartedEventAttributes.WorkflowExecution.RunId)
+			wantChild := []string{"WorkflowExecutionStarted", "DecisionTaskScheduled", "WorkflowExecutionSignaled"}
+			switch policy {
+			case types.ChildPolicyTerminate:
+				wantChild = append(wantChild, "WorkflowExecutionTerminated")
+			case types.ChildPolicyRequestCancel:
+				wantChild = append(wantChild, "WorkflowExecutionCancelRequested")
+			}
+			child := env.History(t, f.domain, childID, childRun)
+			if got := swftest.Types(child); !slices.Equal(got, wantChild) {
+				t.Fatalf("child: got %v, want %v", got, wantChild)
+			}
+			if a := child[2].WorkflowExecutionSignaledEventAttributes; aws.ToString(a.ExternalWorkflowExecution.RunId) != runID || aws.ToString(a.SignalName) != "hello" {
+				t.Fatalf("got signal %+v, want hello from the parent", a)
+			}
+		})
+	}
+}
+
+func TestExternalAndContinueAsNewFailures(t *testing.T) {
+	t.Parallel()
+	f := newFamily(t)
+	env := f.env
+	wfID, runID := env.Start(t, f.domain, f.parent)
+	ctx := swftest.Ctx(t)
+	if _, err := env.SWF.DeprecateWorkflowType(ctx, &swf.DeprecateWorkflowTypeInput{Domain: aws.String(f.domain), WorkflowType: &f.parent}); err != nil {
+		t.Fatal(err)
+	}
+	env.Decide(t, aws.ToString(env.PollDecision(t, f.domain, "decisions").TaskToken),
+		types.Decision{DecisionType: types.DecisionTypeRequestCancelExternalWorkflowExecution, RequestCancelExternalWorkflowExecutionDecisionAttributes: &types.RequestCancelExternalWorkflowExecutionDecisionAttributes{
+			WorkflowId: aws.String("nobody")}},
+		types.Decision{DecisionType: types.DecisionTypeContinueAsNewWorkflowExecution, ContinueAsNewWorkflowExecutionDecisionAttributes: &types.ContinueAsNewWorkflowExecutionDecisionAttributes{}},
+	)
+	h := env.History(t, f.domain, wfID, runID)
+	if a := eventOf(t, h, types.EventTypeRequestCancelExternalWorkflowExecutionFailed).RequestCancelExternalWorkflowExecutionFailedEventAttributes; a.Cause != types.RequestCancelExternalWorkflowExecutionFailedCauseUnknownExternalWorkflowExecution {
+		t.Fatalf("got cause %s, want UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION", a.Cause)
+	}
+	if a := eventOf(t, h, types.EventTypeContinueAsNewWorkflowExecutionFailed).ContinueAsNewWorkflowExecutionFailedEventAttributes; a.Cause != types.ContinueAsNewWorkflowExecutionFailedCauseWorkflowTypeDeprecated {
+		t.Fatalf("got cause %s, want WORKFLOW_TYPE_DEPRECATED", a.Cause)
+	}
+	if d := env.Describe(t, f.domain, wfID, runID); d.ExecutionInfo.ExecutionStatus != types.ExecutionStatusOpen {
+		t.Fatalf("got %s, want the run still open", d.ExecutionInfo.ExecutionStatus)
+	}
+}
