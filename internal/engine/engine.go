@@ -176,6 +176,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		x.timers[t.TimerID] = t
 		e.timers.add(deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
 	}
+	e.timers.start()
 	e.scheduleSweep()
 	e.redrive()
 	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),

@@ -48,6 +48,7 @@ type timerQueue struct {
 	armed   clock.Timer
 	armedAt time.Time
 	running bool // fire is running; it re-arms when done
+	started bool // start was called: until then deadlines are only collected
 	closed  bool
 	busy    sync.WaitGroup // counts runs in progress, so close can wait for them
 }
@@ -60,7 +61,19 @@ func (q *timerQueue) add(d deadline) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	heap.Push(&q.h, d)
-	if !q.running && (q.armed == nil || d.at.Before(q.armedAt)) {
+	if q.started && !q.running && (q.armed == nil || d.at.Before(q.armedAt)) {
+		q.armLocked()
+	}
+}
+
+// start arms the queue. The engine calls it once its state is loaded, so
+// that a deadline that passed while the server was down cannot fire into
+// a half-restored state.
+func (q *timerQueue) start() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.started = true
+	if !q.running {
 		q.armLocked()
 	}
 }

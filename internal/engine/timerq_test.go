@@ -21,6 +21,7 @@ func TestTimerQueueFiresInOrderOnce(t *testing.T) {
 			fired = append(fired, d.timerID)
 		}
 	})
+	q.start()
 	q.add(deadline{at: start.Add(3 * time.Second), timerID: "c"})
 	q.add(deadline{at: start.Add(1 * time.Second), timerID: "a"})
 	q.add(deadline{at: start.Add(2 * time.Second), timerID: "b"})
@@ -51,6 +52,7 @@ func TestTimerQueueRearmDuringFire(t *testing.T) {
 			q.add(deadline{at: clk.Now().Add(time.Second)})
 		}
 	})
+	q.start()
 	q.add(deadline{at: start.Add(time.Second)})
 	clk.Advance(10 * time.Second)
 	if n != 3 {
