@@ -99,10 +99,11 @@ type serverProc struct {
 // it stops the server with SIGTERM, which must end it cleanly, and fails the
 // test on a data race report; if the test failed, the server's log is
 // printed.
-func startServer(t testing.TB, dataDir string) *serverProc {
+func startServer(t testing.TB, dataDir string, extra ...string) *serverProc {
 	t.Helper()
 	s := &serverProc{t: t, dataDir: dataDir, log: newProcLog(), exited: make(chan struct{})}
-	s.cmd = exec.Command(swfBinary, "server", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	args := append([]string{"server", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, extra...)
+	s.cmd = exec.Command(swfBinary, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start swf server: %v", err)
@@ -316,4 +317,16 @@ func sdkEventIDs(events []types.HistoryEvent) []int64 {
 		ids[i] = ev.EventId
 	}
 	return ids
+}
+
+// runSwf runs the swf binary with args to completion (bounded to 30 s) and
+// returns its combined output.
+func runSwf(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, swfBinary, args...)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

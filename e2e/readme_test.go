@@ -53,10 +53,26 @@ func fences(md string) []fence {
 func TestREADMEWalkthrough(t *testing.T) {
 	skipIfShort(t)
 	t.Parallel()
+	requireAWSCLI(t)
+	runWalkthrough(t, false)
+}
+
+// TestREADMEWalkthroughSwf runs the same walkthrough with `swf` in place of
+// `aws swf`, as the README says it can be.
+func TestREADMEWalkthroughSwf(t *testing.T) {
+	skipIfShort(t)
+	t.Parallel()
+	runWalkthrough(t, true)
+}
+
+// awsSwfLine is the README's definition of the command the walkthrough
+// uses; withSwf replaces it by the swf binary.
+const awsSwfLine = `aws_swf() { aws swf --endpoint-url http://127.0.0.1:7171 "$@"; }`
+
+func runWalkthrough(t *testing.T, withSwf bool) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		missingTool(t, "bash is not installed")
 	}
-	requireAWSCLI(t)
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -82,9 +98,16 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 
 	srv := startServer(t, t.TempDir())
+	text := script.String()
+	if withSwf {
+		if !strings.Contains(text, awsSwfLine) {
+			t.Fatalf("README.md walkthrough does not define %s", awsSwfLine)
+		}
+		text = strings.ReplaceAll(text, awsSwfLine, `aws_swf() { "`+swfBinary+`" --endpoint-url http://127.0.0.1:7171 "$@"; }`)
+	}
 	// The README's own lines, with the test server's address for the
 	// default one, stopping at the first command that fails.
-	body := "set -euo pipefail\n" + strings.ReplaceAll(script.String(), readmeURL, srv.url)
+	body := "set -euo pipefail\n" + strings.ReplaceAll(text, readmeURL, srv.url)
 	path := filepath.Join(t.TempDir(), "walkthrough.sh")
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
@@ -98,7 +121,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatalf("walkthrough failed: %v\n%s", err, out)
 	}
-	text := string(out)
+	text = string(out)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`"cancelRequested": false`),
 		regexp.MustCompile(`"cancelRequested": true`),
