@@ -56,6 +56,7 @@ type Options struct {
 	Repeat           int           // measure each run this many times and keep the median (heartbeat, roundtrip, scale)
 	HeartbeatTimeout int           // seconds (timers: the timeout that lapses; others: long enough to never lapse)
 	PerWorkflow      int           // activities per workflow execution in set-up
+	Probes           int           // timers: only this many of the Tasks lapse; the others are load (0: all lapse)
 	Deciders         int           // long-polling deciders (timers, set-up)
 	DetailsBytes     int           // heartbeat details size
 	Rate             float64       // scale: heartbeats/s to pace to (0: as fast as possible)
@@ -63,13 +64,15 @@ type Options struct {
 	SetupConcurrency int
 	SetupTimeout     time.Duration
 	Cleanup          bool // terminate the set-up's workflows afterwards
+	StockTransport   bool // the SDK's default HTTP transport (10 idle connections per host)
 	TempDir          string
 	CPUProfile       string
 
-	JSON   bool
-	Quiet  bool // no progress lines
-	Stdout io.Writer
-	Stderr io.Writer
+	JSON     bool
+	JSONFile string // also write the JSON report here
+	Quiet    bool   // no progress lines
+	Stdout   io.Writer
+	Stderr   io.Writer
 }
 
 // withDefaults fills the zero fields with the scenario's defaults.
@@ -164,6 +167,8 @@ func (o *Options) Check() error {
 		return fmt.Errorf("duration %v: want at most 1h", o.Duration)
 	case o.HeartbeatTimeout < 0:
 		return fmt.Errorf("heartbeat timeout %d: want seconds > 0", o.HeartbeatTimeout)
+	case o.Probes < 0 || o.Probes > o.Tasks && o.Tasks > 0:
+		return fmt.Errorf("probes %d: want 0..tasks", o.Probes)
 	case o.Repeat < 0 || o.Repeat > 100:
 		return fmt.Errorf("repeat %d: want 1..100", o.Repeat)
 	case o.DetailsBytes < 0 || o.DetailsBytes > 2048:
@@ -213,6 +218,7 @@ type Params struct {
 	Deciders         int     `json:"deciders,omitempty"`
 	DetailsBytes     int     `json:"details_bytes,omitempty"`
 	Rate             float64 `json:"rate,omitempty"`
+	Probes           int     `json:"probes,omitempty"`
 }
 
 // Result is one target's figures.
@@ -256,6 +262,7 @@ type RunResult struct {
 	Expected        int      `json:"expected,omitempty"`
 	HistoryLateness *latency `json:"history_lateness,omitempty"`
 	DeciderLateness *latency `json:"decider_lateness,omitempty"`
+	DeliveryDelay   *latency `json:"delivery_delay,omitempty"` // decider receipt − event timestamp
 
 	// scale
 	MemoryBefore   *memory `json:"memory_before,omitempty"`
@@ -292,7 +299,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Params: Params{
 			Tasks: o.Tasks, Concurrency: o.Concurrency, DurationSeconds: o.Duration.Seconds(),
 			HeartbeatTimeout: o.HeartbeatTimeout, PerWorkflow: o.PerWorkflow, Deciders: o.deciders(),
-			DetailsBytes: o.DetailsBytes, Rate: o.Rate,
+			DetailsBytes: o.DetailsBytes, Rate: o.Rate, Probes: o.Probes,
 		},
 	}
 	var failed []string
@@ -314,6 +321,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	} else {
 		printReport(o.Stdout, rep)
+	}
+	if o.JSONFile != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(o.JSONFile, append(b, '\n'), 0o644)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("write %s: %w", o.JSONFile, err)
+		}
 	}
 	if len(failed) > 0 {
 		return rep, fmt.Errorf("%s", strings.Join(failed, "; "))
@@ -402,6 +418,7 @@ func (r *RunResult) metrics() []metric {
 	addLat("", r.Latency)
 	addLat("history late ", r.HistoryLateness)
 	addLat("decider late ", r.DeciderLateness)
+	addLat("delivery ", r.DeliveryDelay)
 	var errs int64
 	for _, n := range r.Errors {
 		errs += n
@@ -450,8 +467,22 @@ func printReport(w io.Writer, rep *Report) {
 	m := rep.Machine
 	fmt.Fprintf(w, "%s  (%d CPUs, %s, %s, %s)\n", rep.Scenario, m.CPUs, m.CPUModel, m.Go, m.OS)
 	p := rep.Params
-	fmt.Fprintf(w, "params: tasks=%d concurrency=%v duration=%gs heartbeat-timeout=%ds per-workflow=%d deciders=%d\n",
-		p.Tasks, p.Concurrency, p.DurationSeconds, p.HeartbeatTimeout, p.PerWorkflow, p.Deciders)
+	params := []string{}
+	param := func(name string, v any, show bool) {
+		if show {
+			params = append(params, fmt.Sprintf("%s=%v", name, v))
+		}
+	}
+	param("tasks", p.Tasks, p.Tasks > 0)
+	param("probes", p.Probes, p.Probes > 0)
+	param("concurrency", p.Concurrency, len(p.Concurrency) > 0 && rep.Scenario != "timers")
+	param("duration", fmt.Sprintf("%gs", p.DurationSeconds), rep.Scenario != "timers")
+	param("heartbeat-timeout", fmt.Sprintf("%ds", p.HeartbeatTimeout), p.HeartbeatTimeout > 0)
+	param("per-workflow", p.PerWorkflow, p.PerWorkflow > 0)
+	param("deciders", p.Deciders, rep.Scenario == "timers")
+	param("details-bytes", p.DetailsBytes, p.DetailsBytes > 0)
+	param("rate", p.Rate, p.Rate > 0)
+	fmt.Fprintf(w, "params: %s\n", strings.Join(params, " "))
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, "target %s (%s %s)", r.Target, r.Kind, r.Endpoint)
 		if s := r.Setup; s != nil {
@@ -526,7 +557,7 @@ func printReport(w io.Writer, rep *Report) {
 				line += fmtVal(x) + "\t"
 			}
 			for _, x := range v[1:] {
-				if v[0].ok && x.ok && x.value != 0 && v[0].value != 0 {
+				if v[0].ok && x.ok && x.value > 0 && v[0].value > 0 {
 					line += fmt.Sprintf("%.2fx\t", v[0].value/x.value)
 				} else {
 					line += "-\t"

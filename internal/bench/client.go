@@ -24,10 +24,14 @@ import (
 // and with more concurrent callers than that it would open and close
 // connections all the time and measure the TCP handshake. The target
 // closes the idle connections before it stops its server.
-func newClient(t *target) *awsswf.Client {
+//
+// o.StockTransport keeps the SDK's pool as it is, to see what it costs.
+func newClient(t *target, o *Options) *awsswf.Client {
 	tr := awshttp.NewBuildableClient().GetTransport()
-	tr.MaxIdleConns = 0
-	tr.MaxIdleConnsPerHost = 4096
+	if !o.StockTransport {
+		tr.MaxIdleConns = 0
+		tr.MaxIdleConnsPerHost = 4096
+	}
 	t.transports = append(t.transports, tr)
 	return awsswf.New(awsswf.Options{
 		Region:       "us-east-1",

@@ -21,7 +21,7 @@ import (
 // nothing but the heartbeat): the tokens are synthetic, random base64url
 // strings of the length of our own tokens, which it accepts unread.
 func runHeartbeat(ctx context.Context, t *target, o *Options, res *Result) error {
-	c := newClient(t)
+	c := newClient(t, o)
 	tokens, err := heartbeatTokens(ctx, c, t, o, res, "heartbeat")
 	if err != nil {
 		return err
@@ -61,13 +61,14 @@ func heartbeatTokens(ctx context.Context, c *awsswf.Client, t *target, o *Option
 	}
 	start := time.Now()
 	prog := newProgress(o, t.Label+" set-up", "tasks open", int64(o.Tasks), nil)
-	tasks, stop, err := f.openActivities(ctx, o.Tasks, o.PerWorkflow, fmt.Sprint(o.HeartbeatTimeout), nil, prog)
+	stop := f.startDeciders(nil)
+	tasks, err := f.openActivities(ctx, "wf", o.Tasks, o.PerWorkflow, fmt.Sprint(o.HeartbeatTimeout), 0, prog)
+	stop()
 	prog.done()
 	if err != nil {
 		f.cleanup()
 		return nil, err
 	}
-	stop()
 	secs := time.Since(start).Seconds()
 	if n := f.retries.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))

@@ -55,6 +55,9 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("parseTarget(%q): got %q %q %q %v, want %q %q %q", tc.spec, label, kind, arg, err, tc.label, tc.kind, tc.arg)
 		}
 	}
+	if _, kind, arg, pid, err := parseTargetPID("moto=http://127.0.0.1:5000?pid=42"); err != nil || kind != kindURL || arg != "http://127.0.0.1:5000" || pid != 42 {
+		t.Errorf("parseTargetPID(...?pid=42): got %q %q %d %v, want url http://127.0.0.1:5000 42", kind, arg, pid, err)
+	}
 	if _, _, _, err := parseTarget("ftp://x"); err == nil {
 		t.Errorf("parseTarget(ftp://x): got no error")
 	}

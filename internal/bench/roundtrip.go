@@ -30,7 +30,7 @@ func runRoundtrip(ctx context.Context, t *target, o *Options, res *Result) error
 	if t.Kind == kindNoop {
 		return errNoop
 	}
-	c := newClient(t)
+	c := newClient(t, o)
 	f, err := newFixture(ctx, c, t, o, "roundtrip")
 	if err != nil {
 		return err

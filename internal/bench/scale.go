@@ -21,7 +21,7 @@ func runScale(ctx context.Context, t *target, o *Options, res *Result) error {
 	if t.Kind == kindNoop {
 		return errNoop
 	}
-	c := newClient(t)
+	c := newClient(t, o)
 	before, merr := settledMemory(t)
 	if merr != nil {
 		res.Notes = append(res.Notes, "no server memory figures: "+merr.Error())

@@ -200,20 +200,33 @@ type openTask struct {
 type deciderFunc func(t *decisionTask) []types.Decision
 
 // setupDecider schedules the activities a workflow's input asks for
-// ("n=K") on its first decision task; otherwise it answers nothing (or
-// calls other, when given).
-func (f *fixture) setupDecider(heartbeatTimeout string, other deciderFunc) deciderFunc {
+// ("n=K hb=T": K activities with heartbeat timeout T) on its first
+// decision task; otherwise it answers nothing, or calls other when given.
+func (f *fixture) setupDecider(other deciderFunc) deciderFunc {
 	return func(t *decisionTask) []types.Decision {
 		if !hasScheduled(t.events) {
-			if k, ok := strings.CutPrefix(startedInput(t.events), "n="); ok {
-				n, _ := strconv.Atoi(k)
-				return f.scheduleDecisions(n, f.activityList, heartbeatTimeout)
+			var n int
+			var hb string
+			if _, err := fmt.Sscanf(startedInput(t.events), "n=%d hb=%s", &n, &hb); err == nil {
+				return f.scheduleDecisions(n, f.activityList, hb)
 			}
 		}
 		if other != nil {
 			return other(t)
 		}
 		return nil
+	}
+}
+
+// startDeciders runs the set-up deciders (o.Deciders of them) until the
+// returned stop is called; other, if not nil, answers the decision tasks
+// after the first of each workflow. Their errors go to f.derrs.
+func (f *fixture) startDeciders(other deciderFunc) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := f.runDeciders(ctx, f.o.deciders(), f.setupDecider(other), &f.derrs)
+	return func() {
+		cancel()
+		wg.Wait()
 	}
 }
 
@@ -261,30 +274,20 @@ func (f *fixture) runDeciders(ctx context.Context, n int, decide deciderFunc, er
 	return &wg
 }
 
-// openActivities starts workflows, lets the setup decider schedule n
-// activities (perWorkflow each) with the given heartbeat timeout, and polls
-// them until n are started. other, if not nil, answers decision tasks after
-// the first (the timers scenario watches timeouts with it); the deciders
-// keep running until the returned stop is called. Setup fails at the first
-// error or after o.SetupTimeout.
-func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartbeatTimeout string, other deciderFunc, prog *progress) (tasks []openTask, stop func(), err error) {
+// openActivities starts workflows (named prefix-0, prefix-1, ...), lets
+// the deciders (startDeciders must be running) schedule n activities,
+// perWorkflow to a workflow, with the given heartbeat timeout, and polls
+// them until n are started. It fails at the first error or after
+// o.SetupTimeout.
+//
+// rate, when positive, paces the activity polls to that many a second in
+// total, so that the tasks start (and their deadlines follow) at that pace.
+func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkflow int, heartbeatTimeout string, rate float64, prog *progress) (tasks []openTask, err error) {
 	if perWorkflow < 1 {
 		perWorkflow = 1
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.o.SetupTimeout)
 	defer cancel()
-	dctx, dcancel := context.WithCancel(context.Background())
-	deciders := f.runDeciders(dctx, f.o.deciders(), f.setupDecider(heartbeatTimeout, other), &f.derrs)
-	stopDeciders := func() {
-		dcancel()
-		deciders.Wait()
-	}
-	stop = stopDeciders
-	defer func() {
-		if err != nil {
-			stopDeciders()
-		}
-	}()
 
 	workflows := (n + perWorkflow - 1) / perWorkflow
 	conc := f.o.SetupConcurrency
@@ -317,7 +320,7 @@ func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartb
 					k = n - i*perWorkflow
 				}
 				err := f.retry(ctx, func() error {
-					_, err := f.startWorkflow(ctx, "wf-"+strconv.Itoa(i), f.decisionList, "n="+strconv.Itoa(k))
+					_, err := f.startWorkflow(ctx, prefix+"-"+strconv.Itoa(i), f.decisionList, fmt.Sprintf("n=%d hb=%s", k, heartbeatTimeout))
 					return err
 				})
 				if err != nil {
@@ -330,11 +333,17 @@ func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartb
 	}
 	pctx, pcancel := context.WithCancel(ctx)
 	defer pcancel()
+	var polls atomic.Int64
+	t0 := time.Now()
 	for range conc {
 		wg.Add(1)
 		go func() { // workers
 			defer wg.Done()
 			for pctx.Err() == nil {
+				if rate > 0 {
+					due := t0.Add(time.Duration(float64(polls.Add(1)-1) / rate * float64(time.Second)))
+					sleepCtx(pctx, time.Until(due))
+				}
 				var out *awsswf.PollForActivityTaskOutput
 				err := f.retry(pctx, func() (err error) {
 					out, err = f.pollActivity(pctx, f.activityList)
@@ -369,16 +378,16 @@ func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartb
 		case <-done:
 			pcancel()
 			wg.Wait()
-			return tasks[:n], stop, nil
+			return tasks[:n], nil
 		case err := <-failed:
 			pcancel()
 			wg.Wait()
-			return nil, nil, err
+			return nil, err
 		case <-watch.C:
 			if f.derrs.total() > 0 {
 				pcancel()
 				wg.Wait()
-				return nil, nil, fmt.Errorf("setup decider: %s", strings.Join(f.derrs.examples(), "; "))
+				return nil, fmt.Errorf("setup decider: %s", strings.Join(f.derrs.examples(), "; "))
 			}
 		case <-ctx.Done():
 			pcancel()
@@ -386,7 +395,7 @@ func (f *fixture) openActivities(ctx context.Context, n, perWorkflow int, heartb
 			mu.Lock()
 			got := len(tasks)
 			mu.Unlock()
-			return nil, nil, fmt.Errorf("setup: %d of %d activity tasks open (%d of %d workflows started) after %v: %w",
+			return nil, fmt.Errorf("setup: %d of %d activity tasks open (%d of %d workflows started) after %v: %w",
 				got, n, started.Load(), workflows, f.o.SetupTimeout, context.Cause(ctx))
 		}
 	}

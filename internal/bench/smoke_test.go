@@ -56,7 +56,8 @@ func TestSmoke(t *testing.T) {
 		},
 		"Timers": {
 			opts: func(o *Options) {
-				o.Scenario, o.Targets, o.Tasks, o.HeartbeatTimeout, o.Grace = "timers", []string{"server"}, 20, 1, 10*time.Second
+				// 20 lapse; 10 more stay armed as load.
+				o.Scenario, o.Targets, o.Tasks, o.Probes, o.HeartbeatTimeout, o.Grace = "timers", []string{"server"}, 30, 20, 1, 10*time.Second
 			},
 			check: func(t *testing.T, rep *Report) {
 				run := onlyRun(t, rep)

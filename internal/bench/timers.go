@@ -14,7 +14,10 @@ import (
 // runTimers opens M activity tasks with a heartbeat timeout of T seconds,
 // never heartbeats them, and waits for every ActivityTaskTimedOut. Choose T
 // longer than the set-up takes, so that all M timeouts are armed at once
-// before the first lapses; they then lapse at the pace they were started.
+// before the first lapses; they then lapse at the pace they were started,
+// which --rate sets (activity starts a second). Unpaced, they lapse as
+// fast as the set-up went, and the deciders (which share the machine)
+// may fall behind: the decider figure then measures their queue.
 //
 // Lateness is measured against each task's deadline, which with no
 // heartbeat is the history's ActivityTaskStarted timestamp + T (the same
@@ -22,7 +25,11 @@ import (
 //
 //   - history: the ActivityTaskTimedOut event's timestamp − deadline;
 //   - decider: when a long-polling decider received the decision task
-//     that carried the event − deadline (client clock; same machine).
+//     that carried the event − deadline (client clock; same machine);
+//   - delivery: that receipt − the event's own timestamp. For a server
+//     whose deadline is not ours (moto_server runs the heartbeat clock from
+//     scheduling and stamps the event with its own deadline), this is its
+//     lateness by its own reckoning.
 //
 // The deciders are the ones that scheduled the activities: they keep
 // polling, record the timeouts they see (once each), and close a workflow
@@ -31,43 +38,62 @@ func runTimers(ctx context.Context, t *target, o *Options, res *Result) error {
 	if t.Kind == kindNoop {
 		return errNoop
 	}
-	c := newClient(t)
+	c := newClient(t, o)
 	f, err := newFixture(ctx, c, t, o, "timers")
 	if err != nil {
 		return err
 	}
 	res.cleanups = append(res.cleanups, f.cleanup)
 	timeout := time.Duration(o.HeartbeatTimeout) * time.Second
-	w := &timeoutWatch{timeout: timeout, seen: map[string]bool{}, done: make(chan struct{}), want: o.Tasks}
-	prog := newProgress(o, t.Label+" set-up", "tasks open", int64(o.Tasks), func() string {
+	lapse := o.Tasks
+	if o.Probes > 0 {
+		lapse = o.Probes
+	}
+	w := &timeoutWatch{timeout: timeout, seen: map[string]bool{}, done: make(chan struct{}), want: lapse}
+	stop := f.startDeciders(w.decide)
+	defer stop()
+	start := time.Now()
+	if load := o.Tasks - lapse; load > 0 {
+		// The load: armed heartbeat timeouts that do not lapse during the run.
+		prog := newProgress(o, t.Label+" set-up (load)", "tasks open", int64(load), nil)
+		_, err := f.openActivities(ctx, "load", load, loadPerWorkflow, strconv.Itoa(loadTimeout), 0, prog)
+		prog.done()
+		if err != nil {
+			return err
+		}
+	}
+	probeStart := time.Now()
+	prog := newProgress(o, t.Label+" set-up", "tasks open", int64(lapse), func() string {
 		if n := w.count(); n > 0 {
 			return fmt.Sprintf("timed out %s", count(int64(n)))
 		}
 		return ""
 	})
-	start := time.Now()
-	tasks, stop, err := f.openActivities(ctx, o.Tasks, o.PerWorkflow, strconv.Itoa(o.HeartbeatTimeout), w.decide, prog)
+	tasks, err := f.openActivities(ctx, "wf", lapse, o.PerWorkflow, strconv.Itoa(o.HeartbeatTimeout), o.Rate, prog)
 	prog.done()
 	if err != nil {
 		return err
 	}
-	defer stop()
 	secs := time.Since(start).Seconds()
+	res.Setup = &SetupResult{Tasks: o.Tasks, Workflows: (o.Tasks-lapse+loadPerWorkflow-1)/loadPerWorkflow + (lapse+o.PerWorkflow-1)/o.PerWorkflow, Seconds: secs, PerSecond: float64(o.Tasks) / secs}
 	if n := f.retries.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
 	}
 	if n := f.dupes.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
 	}
-	res.Setup = &SetupResult{Tasks: len(tasks), Workflows: (o.Tasks + o.PerWorkflow - 1) / o.PerWorkflow, Seconds: secs, PerSecond: float64(len(tasks)) / secs}
-	if time.Since(start) > timeout {
-		res.Notes = append(res.Notes, fmt.Sprintf("set-up took %.1fs, longer than the %ds timeout: not all %d timeouts were armed at once", secs, o.HeartbeatTimeout, o.Tasks))
+	if lapse < o.Tasks {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d of the %d activities lapse (heartbeat timeout %ds); the other %d are armed with %ds and stay open (%d to a workflow): the load",
+			lapse, o.Tasks, o.HeartbeatTimeout, o.Tasks-lapse, loadTimeout, loadPerWorkflow))
+	}
+	if d := time.Since(probeStart); d > timeout {
+		res.Notes = append(res.Notes, fmt.Sprintf("starting the %d lapsing tasks took %.1fs, longer than their %ds timeout: not all were armed at once", len(tasks), d.Seconds(), o.HeartbeatTimeout))
 	}
 
 	// Every deadline is at most T after the last start; wait that long plus
 	// the grace for the last ones to be seen.
 	wait := timeout + o.Grace
-	prog = newProgress(o, t.Label+" timers", "timeouts seen", int64(o.Tasks), nil)
+	prog = newProgress(o, t.Label+" timers", "timeouts seen", int64(lapse), nil)
 	go func() {
 		tk := time.NewTicker(500 * time.Millisecond)
 		defer tk.Stop()
@@ -94,22 +120,30 @@ func runTimers(ctx context.Context, t *target, o *Options, res *Result) error {
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	hl, dl := w.history.summary(), w.decider.summary()
+	hl, dl, vl := w.history.summary(), w.decider.summary(), w.delivery.summary()
 	run := &RunResult{
 		Name: fmt.Sprintf("m=%d", o.Tasks), Seconds: time.Since(start).Seconds(), Unit: "timeouts",
-		Count: int64(w.n), Expected: o.Tasks, HistoryLateness: &hl, DeciderLateness: &dl, CPU: cpu,
+		Count: int64(w.n), Expected: lapse, HistoryLateness: &hl, DeciderLateness: &dl, DeliveryDelay: &vl, CPU: cpu,
 	}
 	run.Errors, run.ErrorExamples = w.errs.snapshot(), w.errs.examples()
 	for k, n := range f.derrs.snapshot() {
 		run.Errors["decider: "+k] += n
 	}
 	run.ErrorExamples = append(run.ErrorExamples, f.derrs.examples()...)
-	if w.n < o.Tasks {
-		run.Errors["missing timeouts"] = int64(o.Tasks - w.n)
+	if w.n < lapse {
+		run.Errors["missing timeouts"] = int64(lapse - w.n)
 	}
 	res.Runs = append(res.Runs, run)
 	return ctx.Err()
 }
+
+// The timers scenario's load activities (--probes) have a heartbeat
+// timeout longer than any run, so they never lapse, and are opened 100 to
+// a workflow, which sets them up faster and arms the same deadlines.
+const (
+	loadTimeout     = 3600
+	loadPerWorkflow = 100
+)
 
 // timeoutWatch is the timers scenario's decider logic and its figures.
 type timeoutWatch struct {
@@ -117,12 +151,13 @@ type timeoutWatch struct {
 	want    int
 	done    chan struct{} // closed when want timeouts were seen
 
-	mu      sync.Mutex // guards all below
-	seen    map[string]bool
-	n       int
-	history hist
-	decider hist
-	errs    errCounts
+	mu       sync.Mutex // guards all below
+	seen     map[string]bool
+	n        int
+	history  hist
+	decider  hist
+	delivery hist // decider receipt − the event's own timestamp
+	errs     errCounts
 }
 
 func (w *timeoutWatch) count() int {
@@ -158,9 +193,10 @@ func (w *timeoutWatch) decide(t *decisionTask) []types.Decision {
 				w.errs.add(fmt.Errorf("ActivityTaskTimedOut %s of run %s without a start, or not HEARTBEAT", a.TimeoutType, runID))
 				continue
 			}
-			deadline := st.Add(w.timeout)
-			w.history.add(aws.ToTime(ev.EventTimestamp).Sub(deadline))
+			deadline, recorded := st.Add(w.timeout), aws.ToTime(ev.EventTimestamp)
+			w.history.add(recorded.Sub(deadline))
 			w.decider.add(t.received.Sub(deadline))
+			w.delivery.add(t.received.Sub(recorded))
 			w.n++
 			if w.n == w.want {
 				close(w.done)
