@@ -15,6 +15,7 @@ const usage = `Usage: swf <command> [flags]
 
 Commands:
   server    run the openswf server (swf server -h for its flags)
+  bench     measure an SWF endpoint (swf bench -h; docs/benchmarks.md)
   version   print the version
   help      print this help (swf help <command> for a command's)
   <command> an Amazon SWF operation, named and flagged as in aws swf:
