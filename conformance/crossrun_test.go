@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -244,6 +245,12 @@ func TestScheduleLambdaFunctionFails(t *testing.T) {
 	a := eventOf(t, env.History(t, d, wfID, runID), types.EventTypeScheduleLambdaFunctionFailed).ScheduleLambdaFunctionFailedEventAttributes
 	if a.Cause != types.ScheduleLambdaFunctionFailedCauseLambdaServiceNotAvailableInRegion || aws.ToString(a.Id) != "l1" {
 		t.Fatalf("got %+v, want LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION for l1", a)
+	}
+	// No Lambda ever runs: none of the other Lambda events appear.
+	for _, ev := range env.History(t, d, wfID, runID) {
+		if strings.HasPrefix(string(ev.EventType), "LambdaFunction") || ev.EventType == types.EventTypeStartLambdaFunctionFailed {
+			t.Fatalf("got %s, want no Lambda events but ScheduleLambdaFunctionFailed", ev.EventType)
+		}
 	}
 }
 
@@ -523,5 +530,42 @@ func TestExternalAndContinueAsNewFailures(t *testing.T) {
 	}
 	if d := env.Describe(t, f.domain, wfID, runID); d.ExecutionInfo.ExecutionStatus != types.ExecutionStatusOpen {
 		t.Fatalf("got %s, want the run still open", d.ExecutionInfo.ExecutionStatus)
+	}
+}
+
+// Scheduling faster than the per-task-list rate fails with
+// ACTIVITY_CREATION_RATE_EXCEEDED; the rate refills with time.
+func TestActivityCreationRate(t *testing.T) {
+	t.Parallel()
+	lim := swftestLimits()
+	lim.MaxActivityRate = 3
+	env := swftest.Start(t, swftest.WithLimits(lim))
+	d := env.Domain(t)
+	wt := env.WorkflowType(t, d)
+	at := env.ActivityType(t, d, "act", swftest.ActivityDefaults("work"))
+	wfID, runID := env.Start(t, d, wt)
+	var five []types.Decision
+	for i := 0; i < 5; i++ {
+		five = append(five, swftest.ScheduleActivity(fmt.Sprint("a", i), at))
+	}
+	env.Decide(t, aws.ToString(env.PollDecision(t, d, "decisions").TaskToken), five...)
+	count := func() (scheduled, limited int) {
+		for _, ev := range env.History(t, d, wfID, runID) {
+			if ev.EventType == types.EventTypeActivityTaskScheduled {
+				scheduled++
+			}
+			if a := ev.ScheduleActivityTaskFailedEventAttributes; a != nil && a.Cause == types.ScheduleActivityTaskFailedCauseActivityCreationRateExceeded {
+				limited++
+			}
+		}
+		return
+	}
+	if s, l := count(); s != 3 || l != 2 {
+		t.Fatalf("got %d scheduled and %d rate-limited, want 3 and 2", s, l)
+	}
+	env.Clock.Advance(time.Second)
+	env.Decide(t, aws.ToString(env.PollDecision(t, d, "decisions").TaskToken), swftest.ScheduleActivity("again", at))
+	if s, _ := count(); s != 4 {
+		t.Fatalf("got %d scheduled after a second, want 4", s)
 	}
 }

@@ -26,6 +26,7 @@ func limitFlags(fs *flag.FlagSet) *swf.Limits {
 	fs.IntVar(&l.MaxOpenActivities, "max-open-activities", l.MaxOpenActivities, "most open activity tasks per execution")
 	fs.IntVar(&l.MaxOpenTimers, "max-open-timers", l.MaxOpenTimers, "most open timers per execution")
 	fs.IntVar(&l.MaxOpenChildren, "max-open-children", l.MaxOpenChildren, "most open child executions per execution")
+	fs.IntVar(&l.MaxActivityRate, "max-activity-rate", l.MaxActivityRate, "most activity tasks scheduled per second on one task list (0: no limit)")
 	fs.Int64Var(&l.MaxHistoryEvents, "max-history-events", l.MaxHistoryEvents, "most history events per execution (then it is terminated)")
 	fs.IntVar(&l.MaxPollersPerTaskList, "max-pollers", l.MaxPollersPerTaskList, "most long polls waiting on one task list")
 	fs.IntVar(&l.MaxTagsPerExecution, "max-execution-tags", l.MaxTagsPerExecution, "most tags per execution")

@@ -414,6 +414,10 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 		fail(shape.ScheduleActivityTaskFailedCauseDefaultHeartbeatTimeoutUndefined)
 		return
 	}
+	if !t.eng.scheduleRate.allow(r.Domain+"\x00"+taskList.Name, t.now, t.eng.lim.MaxActivityRate) {
+		fail(shape.ScheduleActivityTaskFailedCauseActivityCreationRateExceeded)
+		return
+	}
 	priority := pick(a.TaskPriority, cfg.DefaultTaskPriority)
 	ev := t.event(shape.EventTypeActivityTaskScheduled)
 	ev.ActivityTaskScheduledEventAttributes = &shape.ActivityTaskScheduledEventAttributes{

@@ -65,6 +65,7 @@ type Engine struct {
 	activityLists *taskLists
 	decisionLists *taskLists
 	timers        *timerQueue
+	scheduleRate  scheduleRate
 }
 
 // execState is an open execution in memory.

@@ -10,11 +10,14 @@ import (
 // Limits are the service quotas. AWS fixes them; openswf makes them server
 // settings with AWS's values as defaults.
 type Limits struct {
-	MaxDomains              int
-	MaxTypesPerDomain       int
-	MaxOpenActivities       int // per execution
-	MaxOpenTimers           int // per execution
-	MaxOpenChildren         int // per execution
+	MaxDomains        int
+	MaxTypesPerDomain int
+	MaxOpenActivities int // per execution
+	MaxOpenTimers     int // per execution
+	MaxOpenChildren   int // per execution
+	// MaxActivityRate is how many activity tasks may be scheduled per
+	// second on one task list (0: no limit).
+	MaxActivityRate         int
 	MaxHistoryEvents        int64
 	MaxPollersPerTaskList   int
 	MaxTagsPerExecution     int
@@ -35,6 +38,7 @@ func DefaultLimits() Limits {
 		MaxOpenActivities:       1000,
 		MaxOpenTimers:           1000,
 		MaxOpenChildren:         1000,
+		MaxActivityRate:         2000,
 		MaxHistoryEvents:        25000,
 		MaxPollersPerTaskList:   1000,
 		MaxTagsPerExecution:     5,
