@@ -17,6 +17,16 @@ func (e *Engine) PollForActivityTask(ctx context.Context, in *shape.PollForActiv
 		return nil, err
 	}
 	list := e.activityLists.get(in.Domain, in.TaskList.Name)
+	return longPoll(ctx, e, list, func(p *pending) (*shape.ActivityTask, error) {
+		return e.startActivity(ctx, list, p, in.Identity)
+	})
+}
+
+// longPoll hands the first task of list that start can still start, waiting
+// up to the long-poll timeout; no task, or a poller gone away: nil. start
+// reports a task that moved on (closed, timed out) as errStale or an
+// UnknownResourceFault, and the next one is tried.
+func longPoll[T any](ctx context.Context, e *Engine, list *taskList, start func(*pending) (*T, error)) (*T, error) {
 	until := e.clk.Now().Add(e.lim.LongPollTimeout)
 	for {
 		p := list.pop()
@@ -28,7 +38,7 @@ func (e *Engine) PollForActivityTask(ctx context.Context, in *shape.PollForActiv
 			}
 			continue
 		}
-		task, err := e.startActivity(ctx, list, p, in.Identity)
+		task, err := start(p)
 		if errors.Is(err, errStale) || isUnknown(err) {
 			continue
 		}

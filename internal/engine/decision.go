@@ -59,26 +59,13 @@ func (e *Engine) PollForDecisionTask(ctx context.Context, in *shape.PollForDecis
 		return e.decisionTaskPage(ctx, in)
 	}
 	list := e.decisionLists.get(in.Domain, in.TaskList.Name)
-	until := e.clk.Now().Add(e.lim.LongPollTimeout)
-	for {
-		p := list.pop()
-		if p == nil {
-			if err := list.wait(ctx, e.clk, until, e.drain, e.lim.MaxPollersPerTaskList); err == errPollTimeout {
-				return nil, nil
-			} else if err != nil {
-				return nil, err
-			}
-			continue
-		}
+	return longPoll(ctx, e, list, func(p *pending) (*shape.DecisionTask, error) {
 		task, err := e.startDecision(ctx, list, p, in.Identity)
-		if errors.Is(err, errStale) {
-			continue
-		}
 		if err != nil || task == nil {
 			return nil, err
 		}
 		return e.fillDecisionTask(ctx, in, task)
-	}
+	})
 }
 
 // startDecision records DecisionTaskStarted for p, or puts p back if the
