@@ -116,48 +116,28 @@ func isUnknown(err error) bool {
 // decisionPage is a cursor through a decision task's history. Nonce packs
 // the decision's started event id and the direction.
 func (e *Engine) fillDecisionTask(ctx context.Context, in *shape.PollForDecisionTaskInput, task *shape.DecisionTask) (*shape.DecisionTask, error) {
-	limit := int(in.MaximumPageSize)
-	if limit <= 0 {
-		limit = e.lim.HistoryDefaultPageSize
-	}
-	p := &store.EventsParams{RunID: task.WorkflowExecution.RunId, Reverse: in.ReverseOrder, Limit: limit + 1}
-	if in.ReverseOrder {
-		p.BeforeID = task.StartedEventId + 1
-	} else if in.StartAtPreviousStartedEvent && task.PreviousStartedEventId > 0 {
-		p.AfterID = task.PreviousStartedEventId - 1
+	q := eventPage{runID: task.WorkflowExecution.RunId, size: in.MaximumPageSize, reverse: in.ReverseOrder, upTo: task.StartedEventId}
+	if in.StartAtPreviousStartedEvent && task.PreviousStartedEventId > 0 {
+		q.after = task.PreviousStartedEventId - 1
 	}
 	if in.NextPageToken != "" {
-		t, _ := e.tokens.decode(in.NextPageToken, tokenDecisionPage)
-		if in.ReverseOrder {
-			p.BeforeID = t.ScheduledEventID
-		} else {
-			p.AfterID = t.ScheduledEventID
-		}
+		t, _ := e.tokens.decode(in.NextPageToken, tokenDecisionPage) // checked by decisionTaskPage
+		q.cursor = t.ScheduledEventID
 	}
-	events, err := e.st.Events(ctx, p)
+	events, last, err := e.readEvents(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	for i, ev := range events {
-		if ev.EventId > task.StartedEventId {
-			events = events[:i]
-			break
-		}
-	}
 	task.Events = events
-	if len(events) > limit {
-		task.Events = events[:limit]
+	if last > 0 {
 		dir := uint64(0)
 		if in.ReverseOrder {
 			dir = 1
 		}
 		task.NextPageToken = e.tokens.encode(token{
 			Kind: tokenDecisionPage, Domain: in.Domain, RunID: task.WorkflowExecution.RunId,
-			ScheduledEventID: events[limit-1].EventId, Nonce: uint64(task.StartedEventId)<<1 | dir,
+			ScheduledEventID: last, Nonce: uint64(task.StartedEventId)<<1 | dir,
 		})
-	}
-	if task.Events == nil {
-		task.Events = []shape.HistoryEvent{}
 	}
 	return task, nil
 }

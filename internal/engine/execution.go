@@ -154,61 +154,82 @@ func (e *Engine) GetWorkflowExecutionHistory(ctx context.Context, in *shape.GetW
 	if _, err := e.closedRun(ctx, in.Domain, in.Execution); err != nil {
 		return nil, err
 	}
-	events, next, err := e.historyPage(ctx, in.Domain, in.Execution.RunId, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, 0)
+	events, next, err := e.historyPage(ctx, in.Domain, in.Execution.RunId, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
 	if err != nil {
 		return nil, err
 	}
 	return &shape.History{Events: events, NextPageToken: next}, nil
 }
 
-// historyPage reads one page of history. upTo, when set, is the last event
-// the page may show (a decision task shows history up to its start).
-func (e *Engine) historyPage(ctx context.Context, domain, runID, pageToken string, size int32, reverse bool, upTo int64) ([]shape.HistoryEvent, string, error) {
-	limit := int(size)
-	if limit <= 0 {
-		limit = e.lim.HistoryDefaultPageSize
-	}
-	p := &store.EventsParams{RunID: runID, Reverse: reverse, Limit: limit + 1}
-	if reverse && upTo > 0 {
-		p.BeforeID = upTo + 1
-	}
+// historyPage reads one page of a run's history for
+// GetWorkflowExecutionHistory, with its own kind of page token.
+func (e *Engine) historyPage(ctx context.Context, domain, runID, pageToken string, size int32, reverse bool) ([]shape.HistoryEvent, string, error) {
+	q := eventPage{runID: runID, size: size, reverse: reverse}
 	if pageToken != "" {
 		t, err := e.tokens.decode(pageToken, tokenPage)
 		if err != nil || t.RunID != runID || t.Domain != domain || (t.Nonce == 1) != reverse {
 			return nil, "", swf.Invalid("nextPageToken is not valid for this request")
 		}
-		if reverse {
-			p.BeforeID = t.ScheduledEventID
-		} else {
-			p.AfterID = t.ScheduledEventID
-		}
+		q.cursor = t.ScheduledEventID
 	}
-	events, err := e.st.Events(ctx, p)
-	if err != nil {
-		return nil, "", err
+	events, last, err := e.readEvents(ctx, q)
+	if err != nil || last == 0 {
+		return events, "", err
 	}
-	if upTo > 0 && !reverse {
+	var dir uint64
+	if reverse {
+		dir = 1
+	}
+	return events, e.tokens.encode(token{Kind: tokenPage, Domain: domain, RunID: runID, ScheduledEventID: last, Nonce: dir}), nil
+}
+
+// eventPage asks for one page of a run's history.
+type eventPage struct {
+	runID   string
+	size    int32 // 0: the default page size
+	reverse bool
+	cursor  int64 // the last event id the previous page showed; 0 on the first page
+	after   int64 // forward, first page: start after this event id
+	upTo    int64 // the last event id any page may show; 0: no bound
+}
+
+// readEvents reads the page q asks for. last is the id of the page's last
+// event when more follow (the cursor of the next page), else 0.
+func (e *Engine) readEvents(ctx context.Context, q eventPage) (events []shape.HistoryEvent, last int64, err error) {
+	limit := int(q.size)
+	if limit <= 0 {
+		limit = e.lim.HistoryDefaultPageSize
+	}
+	p := &store.EventsParams{RunID: q.runID, Reverse: q.reverse, Limit: limit + 1}
+	switch {
+	case q.reverse && q.cursor > 0:
+		p.BeforeID = q.cursor
+	case q.reverse && q.upTo > 0:
+		p.BeforeID = q.upTo + 1
+	case q.cursor > 0:
+		p.AfterID = q.cursor
+	default:
+		p.AfterID = q.after
+	}
+	if events, err = e.st.Events(ctx, p); err != nil {
+		return nil, 0, err
+	}
+	if q.upTo > 0 && !q.reverse {
 		for i, ev := range events {
-			if ev.EventId > upTo {
+			if ev.EventId > q.upTo {
 				events = events[:i]
 				break
 			}
 		}
 	}
-	next := ""
 	if len(events) > limit {
 		events = events[:limit]
-		last := events[limit-1].EventId
-		var dir uint64
-		if reverse {
-			dir = 1
-		}
-		next = e.tokens.encode(token{Kind: tokenPage, Domain: domain, RunID: runID, ScheduledEventID: last, Nonce: dir})
+		last = events[limit-1].EventId
 	}
 	if events == nil {
 		events = []shape.HistoryEvent{}
 	}
-	return events, next, nil
+	return events, last, nil
 }
 
 // SignalWorkflowExecution records a signal and gives the decider a task.
