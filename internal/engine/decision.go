@@ -491,7 +491,7 @@ func (e *Engine) checkDecision(i int, d *shape.Decision) error {
 		}
 		p := "scheduleActivityTaskDecisionAttributes."
 		return firstErr(name(p+"activityId", a.ActivityId), name(p+"activityType.name", a.ActivityType.Name),
-			name(p+"activityType.version", a.ActivityType.Version), checkTaskList(path+"."+p+"taskList.name", a.TaskList, true),
+			name(p+"activityType.version", a.ActivityType.Version), checkTaskList(path+"."+p+"taskList.name", a.TaskList),
 			checkPriority(path+"."+p+"taskPriority", a.TaskPriority),
 			checkOptDuration(path+"."+p+"heartbeatTimeout", a.HeartbeatTimeout, e.lim),
 			checkOptDuration(path+"."+p+"scheduleToCloseTimeout", a.ScheduleToCloseTimeout, e.lim),
@@ -529,7 +529,7 @@ func (e *Engine) checkDecision(i int, d *shape.Decision) error {
 		}
 		p := path + ".startChildWorkflowExecutionDecisionAttributes."
 		return firstErr(name("startChildWorkflowExecutionDecisionAttributes.workflowId", a.WorkflowId),
-			checkTaskList(p+"taskList.name", a.TaskList, true), checkPriority(p+"taskPriority", a.TaskPriority),
+			checkTaskList(p+"taskList.name", a.TaskList), checkPriority(p+"taskPriority", a.TaskPriority),
 			checkOptDuration(p+"taskStartToCloseTimeout", a.TaskStartToCloseTimeout, e.lim),
 			e.checkTags(p+"tagList", a.TagList))
 	case shape.DecisionTypeSignalExternalWorkflowExecution:
@@ -548,7 +548,7 @@ func (e *Engine) checkDecision(i int, d *shape.Decision) error {
 			return missing("continueAsNewWorkflowExecutionDecisionAttributes")
 		}
 		p := path + ".continueAsNewWorkflowExecutionDecisionAttributes."
-		return firstErr(checkTaskList(p+"taskList.name", a.TaskList, true), checkPriority(p+"taskPriority", a.TaskPriority),
+		return firstErr(checkTaskList(p+"taskList.name", a.TaskList), checkPriority(p+"taskPriority", a.TaskPriority),
 			checkOptDuration(p+"taskStartToCloseTimeout", a.TaskStartToCloseTimeout, e.lim),
 			e.checkTags(p+"tagList", a.TagList))
 	case shape.DecisionTypeCompleteWorkflowExecution, shape.DecisionTypeFailWorkflowExecution, shape.DecisionTypeCancelWorkflowExecution:

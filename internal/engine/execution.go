@@ -16,7 +16,7 @@ import (
 func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWorkflowExecutionInput) (*shape.Run, error) {
 	if err := firstErr(
 		swf.CheckName("workflowId", in.WorkflowId),
-		checkTaskList("taskList.name", in.TaskList, true),
+		checkTaskList("taskList.name", in.TaskList),
 		checkPriority("taskPriority", in.TaskPriority),
 		checkOptDuration("taskStartToCloseTimeout", in.TaskStartToCloseTimeout, e.lim),
 	); err != nil {

@@ -112,18 +112,9 @@ func (t *txn) transfer(p store.Transfer) {
 // deliver carries out src's pending transfer initiated by event id.
 // redrive is set after a restart, when the target may already have its part.
 func (e *Engine) deliver(domain string, src shape.WorkflowExecution, initiatedID int64, redrive bool) {
-	var p store.Transfer
-	found := false
-	if err := e.run(src.RunId, func(t *txn) error {
-		for _, q := range t.x.e.Pending {
-			if q.InitiatedEventID == initiatedID {
-				p, found = q, true
-			}
-		}
-		return errStale // read only
-	}); !found {
-		_ = err
-		return
+	p, found := e.pendingTransfer(src.RunId, initiatedID)
+	if !found {
+		return // resolved meanwhile, or the run closed
 	}
 	var target *shape.WorkflowExecution
 	var err error
@@ -138,6 +129,24 @@ func (e *Engine) deliver(domain string, src shape.WorkflowExecution, initiatedID
 		return
 	}
 	e.resolve(domain, src, p, target, err)
+}
+
+// pendingTransfer returns run's pending transfer of an initiated event.
+func (e *Engine) pendingTransfer(runID string, initiatedID int64) (store.Transfer, bool) {
+	e.execMu.RLock()
+	x := e.execs[runID]
+	e.execMu.RUnlock()
+	if x == nil {
+		return store.Transfer{}, false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, p := range x.e.Pending {
+		if p.InitiatedEventID == initiatedID && !x.closed {
+			return p, true
+		}
+	}
+	return store.Transfer{}, false
 }
 
 // deliverToTarget records a signal or cancel request in the target run.

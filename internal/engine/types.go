@@ -19,7 +19,7 @@ func (e *Engine) RegisterActivityType(ctx context.Context, in *shape.RegisterAct
 		checkOptDuration("defaultTaskScheduleToCloseTimeout", in.DefaultTaskScheduleToCloseTimeout, e.lim),
 		checkOptDuration("defaultTaskScheduleToStartTimeout", in.DefaultTaskScheduleToStartTimeout, e.lim),
 		checkOptDuration("defaultTaskStartToCloseTimeout", in.DefaultTaskStartToCloseTimeout, e.lim),
-		checkTaskList("defaultTaskList.name", in.DefaultTaskList, true),
+		checkTaskList("defaultTaskList.name", in.DefaultTaskList),
 		checkPriority("defaultTaskPriority", in.DefaultTaskPriority),
 	)
 	if err != nil {
@@ -60,7 +60,7 @@ func (e *Engine) RegisterWorkflowType(ctx context.Context, in *shape.RegisterWor
 		swf.CheckName("name", in.Name), swf.CheckName("version", in.Version),
 		checkOptDuration("defaultExecutionStartToCloseTimeout", in.DefaultExecutionStartToCloseTimeout, e.lim),
 		checkOptDuration("defaultTaskStartToCloseTimeout", in.DefaultTaskStartToCloseTimeout, e.lim),
-		checkTaskList("defaultTaskList.name", in.DefaultTaskList, true),
+		checkTaskList("defaultTaskList.name", in.DefaultTaskList),
 		checkPriority("defaultTaskPriority", in.DefaultTaskPriority),
 	)
 	if err != nil {
@@ -362,7 +362,7 @@ func checkOptDuration(field, v string, lim swf.Limits) error {
 	return err
 }
 
-func checkTaskList(field string, tl *shape.TaskList, optional bool) error {
+func checkTaskList(field string, tl *shape.TaskList) error {
 	if tl == nil {
 		return nil
 	}
