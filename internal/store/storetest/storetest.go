@@ -26,6 +26,7 @@ func Exercise(t *testing.T, open Opener) {
 	t.Run("ConcurrentSubmits", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("FailedChangeLeavesNothing", func(t *testing.T) { testFailedChange(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecret(t, open) })
+	t.Run("PurgeClosed", func(t *testing.T) { testPurge(t, open) })
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
@@ -237,5 +238,28 @@ func testSecret(t *testing.T, open Opener) {
 	k2, _ := s.Secret(context.Background())
 	if string(k1) != string(k2) {
 		t.Fatal("got a new key after reopening, want the same key")
+	}
+}
+
+// Purging removes closed executions that closed before the cut-off, with
+// their history, and nothing else.
+func testPurge(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	old, recent, running := execution("old", "w1", false), execution("recent", "w2", false), execution("r1", "w3", true)
+	old.Info.CloseTimestamp = shape.TS(t0.Add(time.Hour))
+	recent.Info.CloseTimestamp = shape.TS(t0.Add(3 * time.Hour))
+	ev := func(run string) store.RunEvent {
+		return store.RunEvent{RunID: run, Event: &shape.HistoryEvent{EventId: 1, EventType: shape.EventTypeWorkflowExecutionStarted, EventTimestamp: shape.TS(t0)}}
+	}
+	apply(t, s, &store.Change{Executions: []*store.Execution{old, recent, running}, Events: []store.RunEvent{ev("old"), ev("recent"), ev("r1")}})
+	apply(t, s, &store.Change{PurgeClosed: []store.Purge{{Domain: "d", ClosedBefore: t0.Add(2 * time.Hour)}}})
+	ctx := context.Background()
+	for run, want := range map[string]bool{"old": false, "recent": true, "r1": true} {
+		_, err := s.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: "d", RunID: run})
+		evs, _ := s.Events(ctx, &store.EventsParams{RunID: run})
+		if got := err == nil && len(evs) == 1; got != want {
+			t.Errorf("%s: got kept %v (err %v, %d events), want kept %v", run, got, err, len(evs), want)
+		}
 	}
 }
