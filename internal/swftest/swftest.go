@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/swf"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
@@ -139,7 +141,11 @@ func Start(tb testing.TB, opts ...Option) *Env {
 }
 
 // NewClient returns an SDK client for the endpoint url, with fixed
-// credentials and no retries (a retry would hide a fault from the test).
+// credentials. It retries nothing the server answered (a retry would hide a
+// fault from the test), only a connection the client itself broke: the
+// SDK and net/http race over closing a request body, which now and then
+// closes a connection while its response is read (aws-sdk-go-v2#2737; the
+// SDK's default retryer retries it too).
 func NewClient(url string) *swf.Client { return newClient(url, newTransport(), "AKID", "SECRET") }
 
 // NewClientAs is NewClient signing with the given keys.
@@ -149,11 +155,20 @@ func NewClientAs(url, accessKeyID, secret string) *swf.Client {
 
 func newClient(url string, tr *http.Transport, accessKeyID, secret string) *swf.Client {
 	return swf.New(swf.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: tr},
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""),
+		Retryer:      connectionRetryer(),
+		HTTPClient:   &http.Client{Transport: tr},
+	})
+}
+
+func connectionRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		o.RateLimiter = ratelimit.None
 	})
 }
 
