@@ -30,6 +30,7 @@ type Store struct {
 	w      *sql.DB                // one connection: SQLite has one writer anyway
 	r      *sql.DB                // read-only pool; WAL lets it read while w writes
 	stmts  [nStatements]*sql.Stmt // on w
+	wal    *walFlusher            // used by the writer goroutine only
 	mu     sync.RWMutex           // guards closing queue against concurrent sends
 	shut   bool                   // Close was called
 	queue  chan *request
@@ -52,13 +53,14 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "swf.db")
-	// WAL: readers never block the writer. synchronous(FULL): a commit is
-	// on disk (fsync of the WAL) before Apply returns, so an answered
-	// request survives a crash of the process or the machine; group commit
-	// makes that one fsync per batch rather than per request.
+	// WAL: readers never block the writer. synchronous(NORMAL): SQLite
+	// does not flush at commit; the writer flushes the WAL itself before it
+	// answers (durable.go), so an answered request survives a crash of the
+	// process or the machine; group commit makes that one flush per batch
+	// rather than per request.
 	// busy_timeout covers the checkpointer and readers racing the writer.
 	common := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,8 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
+	s := &Store{w: w, r: r, wal: newWALFlusher(path), queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
+	log.Debug("store opened", "path", path, "flush", s.wal.sync.name())
 	for i, q := range statements {
 		if s.stmts[i], err = w.Prepare(q); err != nil {
 			r.Close()
@@ -155,6 +158,7 @@ func (s *Store) Submit(c *store.Change) <-chan error {
 
 func (s *Store) writer() {
 	defer close(s.done)
+	defer s.wal.close()
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
 		batch = append(batch[:0], r)
@@ -174,8 +178,9 @@ func (s *Store) writer() {
 	}
 }
 
-// commit writes a batch in one transaction. If the batch fails, each change
-// is retried alone so one bad change cannot fail its neighbours.
+// commit writes a batch in one transaction and flushes it. If the batch
+// fails, each change is retried alone so one bad change cannot fail its
+// neighbours.
 func (s *Store) commit(batch []*request) {
 	err := s.tx(func(tx *sql.Tx) error {
 		for _, r := range batch {
@@ -186,15 +191,32 @@ func (s *Store) commit(batch []*request) {
 		return nil
 	})
 	if err == nil || len(batch) == 1 {
+		err = s.flushed(err)
 		for _, r := range batch {
 			r.err <- err
 		}
 		return
 	}
 	s.log.Error("batch commit failed; retrying changes one by one", "size", len(batch), "err", err)
-	for _, r := range batch {
-		r.err <- s.tx(func(tx *sql.Tx) error { return s.write(tx, r.ops) })
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		errs[i] = s.tx(func(tx *sql.Tx) error { return s.write(tx, r.ops) })
 	}
+	flushErr := s.wal.flush()
+	for i, r := range batch {
+		if errs[i] == nil {
+			errs[i] = flushErr
+		}
+		r.err <- errs[i]
+	}
+}
+
+// flushed makes a successful commit durable; a failed one wrote nothing.
+func (s *Store) flushed(commitErr error) error {
+	if commitErr != nil {
+		return commitErr
+	}
+	return s.wal.flush()
 }
 
 func (s *Store) tx(f func(*sql.Tx) error) error {

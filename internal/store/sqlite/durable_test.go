@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+)
+
+// recordingSyncer stands in for the flusher to see what the writer flushes
+// and when; err, if set, is what every flush returns.
+type recordingSyncer struct {
+	mu      sync.Mutex
+	flushed []string
+	err     error
+}
+
+func (r *recordingSyncer) name() string { return "recording" }
+func (r *recordingSyncer) close()       {}
+func (r *recordingSyncer) datasync(f *os.File) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushed = append(r.flushed, filepath.Base(f.Name()))
+	return r.err
+}
+
+func (r *recordingSyncer) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.flushed)
+}
+
+func openRecording(t *testing.T) (*Store, *recordingSyncer) {
+	t.Helper()
+	s, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	rec := &recordingSyncer{}
+	// Safe without a lock: the writer reads it only after receiving a
+	// change, and the send below happens after this assignment.
+	s.wal.sync = rec
+	return s, rec
+}
+
+func domainChange(name string) *store.Change {
+	return &store.Change{Domains: []*store.Domain{{Info: shape.DomainInfo{Name: name, Status: shape.RegistrationStatusRegistered}}}}
+}
+
+// A change is answered only after the WAL holding it was flushed: SQLite
+// itself no longer flushes at commit.
+func TestAnsweredAfterWALFlush(t *testing.T) {
+	s, rec := openRecording(t)
+	var mode int
+	if err := s.w.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil || mode != 1 {
+		t.Fatalf("writer synchronous = %d, %v; want 1 (NORMAL): the writer flushes itself", mode, err)
+	}
+	for i := range 3 {
+		if err := store.Apply(s, domainChange(string(rune('a'+i)))); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.count(); got != i+1 {
+			t.Fatalf("after %d answered changes, %d flushes; want one per commit", i+1, got)
+		}
+	}
+	for _, f := range rec.flushed {
+		if f != "swf.db-wal" {
+			t.Fatalf("flushed %q, want the WAL file swf.db-wal", f)
+		}
+	}
+}
+
+// A failed flush fails every change of its batch: the caller must not be
+// told that a change is durable when the disk refused it.
+func TestFlushFailureFailsTheChange(t *testing.T) {
+	s, rec := openRecording(t)
+	rec.err = errors.New("disk on fire")
+	if err := store.Apply(s, domainChange("d")); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Apply = %v, want the flush's error", err)
+	}
+}
+
+// Many concurrent changes share flushes (group commit) and each is
+// answered after a flush that followed its commit.
+func TestConcurrentChangesShareFlushes(t *testing.T) {
+	s, rec := openRecording(t)
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := store.Apply(s, domainChange(strings.Repeat("x", 1+i%50)+string(rune('A'+i/50)))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := rec.count(); got < 1 || got > n {
+		t.Fatalf("%d flushes for %d changes", got, n)
+	}
+	t.Logf("%d changes, %d flushes", n, rec.count())
+}
+
+// SQLite deletes the WAL when its last connection closes and makes a new
+// one later; the flusher must flush the file that is there now.
+func TestWALFlusherFollowsANewWALFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	if err := os.WriteFile(db, []byte("db"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingSyncer{}
+	w := &walFlusher{sync: rec, dbPath: db}
+	defer w.close()
+	// No WAL: the database file holds everything, so it is what gets flushed.
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db+"-wal", []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	first := w.walID
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db+"-wal", []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(first, w.walID) {
+		t.Fatal("the flusher kept the deleted WAL file")
+	}
+	st, _ := os.Stat(db + "-wal")
+	if !os.SameFile(st, w.walID) {
+		t.Fatal("the flusher does not hold the current WAL file")
+	}
+	want := []string{"x.db", "x.db-wal", "x.db-wal"}
+	if strings.Join(rec.flushed, ",") != strings.Join(want, ",") {
+		t.Fatalf("flushed %v, want %v", rec.flushed, want)
+	}
+}
+
+// The real flushers flush a file, and report the kernel's refusal.
+func TestDataSyncers(t *testing.T) {
+	syncers := []dataSyncer{blockingSyncer{reason: "test"}, newDataSyncer()}
+	if runtime.GOOS == "linux" {
+		a, err := newAIOSyncer()
+		switch {
+		case err == nil:
+			syncers = append(syncers, a)
+		case os.Getenv("CI") == "true":
+			t.Fatalf("linux AIO flush unavailable: %v", err)
+		default:
+			t.Logf("linux AIO flush unavailable here (%v): the blocking flush is used", err)
+		}
+	}
+	for _, s := range syncers {
+		t.Run(s.name(), func(t *testing.T) {
+			defer s.close()
+			f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for i := range 3 {
+				if _, err := f.WriteString("data"); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- s.datasync(f) }()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("flush %d: %v", i, err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("flush %d did not finish", i)
+				}
+			}
+			// A pipe cannot be flushed: the error must come back.
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			defer w.Close()
+			if err := s.datasync(w); err == nil {
+				t.Fatal("flushing a pipe succeeded; want the kernel's EINVAL")
+			}
+		})
+	}
+}
