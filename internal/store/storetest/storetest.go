@@ -27,6 +27,7 @@ func Exercise(t *testing.T, open Opener) {
 	t.Run("FailedChangeLeavesNothing", func(t *testing.T) { testFailedChange(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecret(t, open) })
 	t.Run("PurgeClosed", func(t *testing.T) { testPurge(t, open) })
+	t.Run("OpenThenClosed", func(t *testing.T) { testOpenThenClosed(t, open) })
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
@@ -261,5 +262,41 @@ func testPurge(t *testing.T, open Opener) {
 		if got := err == nil && len(evs) == 1; got != want {
 			t.Errorf("%s: got kept %v (err %v, %d events), want kept %v", run, got, err, len(evs), want)
 		}
+	}
+}
+
+// A run written open, rewritten while open, then closed moves from the open
+// listing to the closed one, found by its close time.
+func testOpenThenClosed(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	ctx := context.Background()
+	e := execution("r1", "w1", true)
+	apply(t, s, &store.Change{Executions: []*store.Execution{e}})
+	e.NextEventID = 7
+	apply(t, s, &store.Change{Executions: []*store.Execution{e}})
+	count := func(p store.ExecutionListParams) int {
+		t.Helper()
+		p.Domain = "d"
+		n, err := s.ExecutionCount(ctx, &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if o, c := count(store.ExecutionListParams{Open: true}), count(store.ExecutionListParams{}); o != 1 || c != 0 {
+		t.Fatalf("while open: %d open, %d closed; want 1, 0", o, c)
+	}
+	closed := *e
+	closed.Info.ExecutionStatus = shape.ExecutionStatusClosed
+	closed.Info.CloseStatus = shape.CloseStatusCompleted
+	closed.Info.CloseTimestamp = shape.TS(t0.Add(time.Minute))
+	apply(t, s, &store.Change{Executions: []*store.Execution{&closed}})
+	if o, c := count(store.ExecutionListParams{Open: true}), count(store.ExecutionListParams{}); o != 0 || c != 1 {
+		t.Fatalf("after closing: %d open, %d closed; want 0, 1", o, c)
+	}
+	list, err := s.ExecutionList(ctx, &store.ExecutionListParams{Domain: "d", ByCloseTime: true, CloseFrom: t0, CloseTo: t0.Add(time.Hour), Limit: 10})
+	if err != nil || len(list) != 1 || list[0].NextEventID != 7 || !list[0].Info.CloseTimestamp.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("closed by close time: got %d runs, %v; want r1 with its last data and close time", len(list), err)
 	}
 }
