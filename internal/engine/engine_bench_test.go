@@ -21,7 +21,7 @@ import (
 //	go test -run '^$' -bench . -count 10 ./internal/engine/ > new.txt
 
 func benchToken() token {
-	return token{Kind: tokenActivity, Domain: "bench-heartbeat-domain", RunID: newRunID(), ScheduledEventID: 5, Nonce: newNonce()}
+	return token{Kind: tokenActivity, Domain: "bench-heartbeat-domain", RunID: newRunID(time.Now()), ScheduledEventID: 5, Nonce: newNonce()}
 }
 
 func BenchmarkTokenEncode(b *testing.B) {

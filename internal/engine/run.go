@@ -85,7 +85,7 @@ func (e *Engine) usableWorkflowType(domain string, wt *shape.WorkflowType) (*sto
 // returns the run locked, with a txn the caller commits (or merges into its
 // own) before unlocking. Nobody can act on the run before that commit.
 func (e *Engine) newRun(s *startSpec, now time.Time) (*execState, *txn, error) {
-	runID := newRunID()
+	runID := newRunID(now)
 	r := &store.Execution{
 		Domain: s.domain,
 		Info: shape.WorkflowExecutionInfo{

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTokenRoundTrip(t *testing.T) {
@@ -51,5 +53,33 @@ func TestTokenRefused(t *testing.T) {
 		if _, err := c.decode(s, tokenActivity); err == nil {
 			t.Errorf("%s: got a decoded token, want it refused", name)
 		}
+	}
+}
+
+// Run ids are 43 base64url characters and sort by start time, so the
+// store keeps runs of the same moment together.
+func TestRunIDsSortByStartTime(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	prev := ""
+	seen := map[string]bool{}
+	for i := range 2000 {
+		id := newRunID(t0.Add(time.Duration(i/2) * time.Millisecond))
+		if len(id) != 43 {
+			t.Fatalf("run id %q has %d characters, want 43", id, len(id))
+		}
+		if _, err := base64.RawURLEncoding.DecodeString(id); err != nil {
+			t.Fatalf("run id %q is not base64url: %v", id, err)
+		}
+		if seen[id] {
+			t.Fatalf("run id %q returned twice", id)
+		}
+		seen[id] = true
+		if i%2 == 0 && id[:9] <= prev[:min(9, len(prev))] {
+			t.Fatalf("run id %q of a later millisecond sorts before %q", id, prev)
+		}
+		prev = id
+	}
+	if a, b := newRunID(t0.Add(-time.Millisecond)), newRunID(t0); a >= b {
+		t.Fatalf("%q sorts after %q", a, b)
 	}
 }
