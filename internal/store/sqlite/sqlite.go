@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
@@ -28,22 +27,16 @@ const maxBatch = 512
 
 // Store is a SQLite-backed store.Store.
 type Store struct {
-	w     *sql.DB                // one connection: SQLite has one writer anyway
-	r     *sql.DB                // read-only pool; WAL lets it read while w writes
-	stmts [nStatements]*sql.Stmt // on w
-	wal   *walFlusher            // used by the writer goroutine only
-	ckpt  *sql.DB                // the checkpointer's connection
-	// commits counts the writer's commits, so the checkpointer can skip
-	// a tick with nothing new.
-	commits  atomic.Uint64
-	ckptStop chan struct{}
-	ckptDone chan struct{}
-	mu       sync.RWMutex // guards closing queue against concurrent sends
-	shut     bool         // Close was called
-	queue    chan *request
-	done     chan struct{}
-	closed   sync.Once
-	log      *slog.Logger
+	w      *sql.DB                // one connection: SQLite has one writer anyway
+	r      *sql.DB                // read-only pool; WAL lets it read while w writes
+	stmts  [nStatements]*sql.Stmt // on w
+	wal    *walFlusher            // used by the writer goroutine only
+	mu     sync.RWMutex           // guards closing queue against concurrent sends
+	shut   bool                   // Close was called
+	queue  chan *request
+	done   chan struct{}
+	closed sync.Once
+	log    *slog.Logger
 }
 
 type request struct {
@@ -67,7 +60,7 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	// rather than per request.
 	// busy_timeout covers the checkpointer and readers racing the writer.
 	common := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(OFF)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -85,29 +78,16 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	ckpt, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=synchronous(NORMAL)")
-	if err != nil {
-		r.Close()
-		w.Close()
-		return nil, err
-	}
-	ckpt.SetMaxOpenConns(1)
-	s := &Store{
-		w: w, r: r, ckpt: ckpt, wal: newWALFlusher(path),
-		queue: make(chan *request, 8192), done: make(chan struct{}),
-		ckptStop: make(chan struct{}), ckptDone: make(chan struct{}), log: log,
-	}
+	s := &Store{w: w, r: r, wal: newWALFlusher(path), queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
 	log.Debug("store opened", "path", path, "flush", s.wal.sync.name())
 	for i, q := range statements {
 		if s.stmts[i], err = w.Prepare(q); err != nil {
-			ckpt.Close()
 			r.Close()
 			w.Close()
 			return nil, fmt.Errorf("prepare %q: %w", q, err)
 		}
 	}
 	go s.writer()
-	go s.checkpointer(ckpt)
 	return s, nil
 }
 
@@ -149,12 +129,8 @@ func (s *Store) Close() error {
 		close(s.queue)
 		s.mu.Unlock()
 		<-s.done
-		close(s.ckptStop)
-		<-s.ckptDone
 	})
-	// The writer's connection closes last: the last connection to close
-	// checkpoints the whole WAL into the database and removes it.
-	return errors.Join(s.r.Close(), s.ckpt.Close(), s.w.Close())
+	return errors.Join(s.r.Close(), s.w.Close())
 }
 
 // Submit queues c; the channel yields the commit's outcome.
@@ -214,9 +190,6 @@ func (s *Store) commit(batch []*request) {
 		}
 		return nil
 	})
-	if err == nil {
-		s.commits.Add(1)
-	}
 	if err == nil || len(batch) == 1 {
 		err = s.flushed(err)
 		for _, r := range batch {
