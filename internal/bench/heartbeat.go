@@ -70,12 +70,7 @@ func heartbeatTokens(ctx context.Context, c *awsswf.Client, t *target, o *Option
 		return nil, err
 	}
 	secs := time.Since(start).Seconds()
-	if n := f.retries.Load(); n > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
-	}
-	if n := f.dupes.Load(); n > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
-	}
+	res.Notes = append(res.Notes, f.setupNotes()...)
 	res.Setup = &SetupResult{Tasks: len(tasks), Workflows: (o.Tasks + o.PerWorkflow - 1) / o.PerWorkflow, Seconds: secs, PerSecond: float64(len(tasks)) / secs}
 	tokens := make([]string, len(tasks))
 	for i, tk := range tasks {

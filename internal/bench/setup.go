@@ -33,6 +33,9 @@ type fixture struct {
 	derrs   errCounts    // the deciders' errors
 	retries atomic.Int64 // set-up calls retried after a 5xx
 	dupes   atomic.Int64 // decision tasks answered twice (refused the second time)
+	// rateRetries counts activities scheduled again after the task list's
+	// schedule rate refused them.
+	rateRetries atomic.Int64
 
 	mu   sync.Mutex // guards runs
 	runs []types.WorkflowExecution
@@ -93,12 +96,21 @@ func (f *fixture) startWorkflow(ctx context.Context, workflowID, taskList, input
 // scheduleDecisions schedules n activities with the given heartbeat
 // timeout ("NONE" or seconds); the other timeouts are NONE.
 func (f *fixture) scheduleDecisions(n int, taskList, heartbeatTimeout string) []types.Decision {
-	ds := make([]types.Decision, n)
-	for i := range ds {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = "a" + strconv.Itoa(i)
+	}
+	return f.scheduleActivities(ids, taskList, heartbeatTimeout)
+}
+
+// scheduleActivities schedules the activities named by ids.
+func (f *fixture) scheduleActivities(ids []string, taskList, heartbeatTimeout string) []types.Decision {
+	ds := make([]types.Decision, len(ids))
+	for i, id := range ids {
 		ds[i] = types.Decision{
 			DecisionType: types.DecisionTypeScheduleActivityTask,
 			ScheduleActivityTaskDecisionAttributes: &types.ScheduleActivityTaskDecisionAttributes{
-				ActivityId:             aws.String("a" + strconv.Itoa(i)),
+				ActivityId:             aws.String(id),
 				ActivityType:           &f.actType,
 				TaskList:               &types.TaskList{Name: aws.String(taskList)},
 				Input:                  aws.String("bench"),
@@ -179,15 +191,67 @@ func startedInput(events []types.HistoryEvent) string {
 	return ""
 }
 
-// hasScheduled reports whether any activity was scheduled in the history.
+// hasScheduled reports whether the history shows any attempt to schedule
+// an activity, successful or not.
 func hasScheduled(events []types.HistoryEvent) bool {
 	for _, ev := range events {
-		if ev.EventType == types.EventTypeActivityTaskScheduled {
+		if ev.EventType == types.EventTypeActivityTaskScheduled || ev.EventType == types.EventTypeScheduleActivityTaskFailed {
 			return true
 		}
 	}
 	return false
 }
+
+// rateRefused returns the activities whose latest attempt to be scheduled
+// failed with ACTIVITY_CREATION_RATE_EXCEEDED: a real decider schedules
+// them again, a little later. (A set-up of thousands of activities on one
+// task list goes past the 2,000 a second that SWF allows.)
+func rateRefused(events []types.HistoryEvent) []string {
+	refused := map[string]bool{}
+	var order []string
+	for _, ev := range events {
+		switch {
+		case ev.ActivityTaskScheduledEventAttributes != nil:
+			delete(refused, aws.ToString(ev.ActivityTaskScheduledEventAttributes.ActivityId))
+		case ev.ScheduleActivityTaskFailedEventAttributes != nil:
+			a := ev.ScheduleActivityTaskFailedEventAttributes
+			if a.Cause == types.ScheduleActivityTaskFailedCauseActivityCreationRateExceeded {
+				id := aws.ToString(a.ActivityId)
+				if !refused[id] {
+					order = append(order, id)
+				}
+				refused[id] = true
+			}
+		}
+	}
+	var ids []string
+	for _, id := range order {
+		if refused[id] {
+			ids = append(ids, id)
+			delete(refused, id)
+		}
+	}
+	return ids
+}
+
+// setupNotes says what the set-up had to work around.
+func (f *fixture) setupNotes() []string {
+	var notes []string
+	if n := f.retries.Load(); n > 0 {
+		notes = append(notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
+	}
+	if n := f.dupes.Load(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
+	}
+	if n := f.rateRetries.Load(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d activities were scheduled again after ACTIVITY_CREATION_RATE_EXCEEDED (2,000 a second per task list)", n))
+	}
+	return notes
+}
+
+// rateBackoff is how long a set-up decider waits before scheduling again
+// what the rate limit refused: a tenth of the limit's refill time.
+const rateBackoff = 100 * time.Millisecond
 
 // openTask is an open, started activity task.
 type openTask struct {
@@ -204,11 +268,16 @@ type deciderFunc func(t *decisionTask) []types.Decision
 // decision task; otherwise it answers nothing, or calls other when given.
 func (f *fixture) setupDecider(other deciderFunc) deciderFunc {
 	return func(t *decisionTask) []types.Decision {
-		if !hasScheduled(t.events) {
-			var n int
-			var hb string
-			if _, err := fmt.Sscanf(startedInput(t.events), "n=%d hb=%s", &n, &hb); err == nil {
+		var n int
+		var hb string
+		if _, err := fmt.Sscanf(startedInput(t.events), "n=%d hb=%s", &n, &hb); err == nil {
+			if !hasScheduled(t.events) {
 				return f.scheduleDecisions(n, f.activityList, hb)
+			}
+			if ids := rateRefused(t.events); len(ids) > 0 {
+				f.rateRetries.Add(int64(len(ids)))
+				time.Sleep(rateBackoff)
+				return f.scheduleActivities(ids, f.activityList, hb)
 			}
 		}
 		if other != nil {

@@ -76,12 +76,7 @@ func runTimers(ctx context.Context, t *target, o *Options, res *Result) error {
 	}
 	secs := time.Since(start).Seconds()
 	res.Setup = &SetupResult{Tasks: o.Tasks, Workflows: (o.Tasks-lapse+loadPerWorkflow-1)/loadPerWorkflow + (lapse+o.PerWorkflow-1)/o.PerWorkflow, Seconds: secs, PerSecond: float64(o.Tasks) / secs}
-	if n := f.retries.Load(); n > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
-	}
-	if n := f.dupes.Load(); n > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
-	}
+	res.Notes = append(res.Notes, f.setupNotes()...)
 	if lapse < o.Tasks {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d of the %d activities lapse (heartbeat timeout %ds); the other %d are armed with %ds and stay open (%d to a workflow): the load",
 			lapse, o.Tasks, o.HeartbeatTimeout, o.Tasks-lapse, loadTimeout, loadPerWorkflow))
