@@ -253,6 +253,16 @@ func (f *fixture) setupNotes() []string {
 // what the rate limit refused: a tenth of the limit's refill time.
 const rateBackoff = 100 * time.Millisecond
 
+// startLead is how far a paced set-up starts each workflow ahead of the
+// poll that is to start its first activity: time for a decider to
+// schedule it.
+const startLead = time.Second
+
+// paced is when the i-th of a series paced at rate a second is due.
+func paced(t0 time.Time, i int, rate float64) time.Time {
+	return t0.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+}
+
 // openTask is an open, started activity task.
 type openTask struct {
 	token string
@@ -350,7 +360,8 @@ func (f *fixture) runDeciders(ctx context.Context, n int, decide deciderFunc, er
 // o.SetupTimeout.
 //
 // rate, when positive, paces the activity polls to that many a second in
-// total, so that the tasks start (and their deadlines follow) at that pace.
+// total, so that the tasks start (and their deadlines follow) at that pace,
+// and the workflow starts to match, startLead ahead.
 func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkflow int, heartbeatTimeout string, rate float64, prog *progress) (tasks []openTask, err error) {
 	if perWorkflow < 1 {
 		perWorkflow = 1
@@ -375,6 +386,7 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 		}
 	}
 	var wg sync.WaitGroup
+	t0 := time.Now()
 	for range conc {
 		wg.Add(1)
 		go func() { // starters
@@ -383,6 +395,13 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 				i := int(next.Add(1)) - 1
 				if i >= workflows || ctx.Err() != nil {
 					return
+				}
+				if rate > 0 {
+					// Paced like the polls, a little ahead of them, so that
+					// the set-up's load stays even instead of a flood of
+					// starts and decisions first (which at 100,000 tasks
+					// saturated the server for its first 20 s).
+					sleepCtx(ctx, time.Until(paced(t0, i*perWorkflow, rate).Add(-startLead)))
 				}
 				k := perWorkflow
 				if i == workflows-1 {
@@ -403,15 +422,13 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 	pctx, pcancel := context.WithCancel(ctx)
 	defer pcancel()
 	var polls atomic.Int64
-	t0 := time.Now()
 	for range conc {
 		wg.Add(1)
 		go func() { // workers
 			defer wg.Done()
 			for pctx.Err() == nil {
 				if rate > 0 {
-					due := t0.Add(time.Duration(float64(polls.Add(1)-1) / rate * float64(time.Second)))
-					sleepCtx(pctx, time.Until(due))
+					sleepCtx(pctx, time.Until(paced(t0, int(polls.Add(1)-1), rate)))
 				}
 				var out *awsswf.PollForActivityTaskOutput
 				err := f.retry(pctx, func() (err error) {
