@@ -123,27 +123,29 @@ type Execution struct {
 	Info   shape.WorkflowExecutionInfo
 	Config shape.WorkflowExecutionConfiguration
 
+	// Fields that are often zero are left out of the stored JSON
+	// (omitzero): an open run's record is rewritten on every event.
 	NextEventID            int64
-	PreviousStartedEventID int64 // DecisionTaskStarted of the last completed decision task
-	LatestExecutionContext string
-	LatestActivityTaskAt   time.Time
+	PreviousStartedEventID int64     `json:",omitzero"` // DecisionTaskStarted of the last completed decision task
+	LatestExecutionContext string    `json:",omitzero"`
+	LatestActivityTaskAt   time.Time `json:",omitzero"`
 
 	// The decision task: at most one scheduled and one started.
-	DecisionScheduledID int64
-	DecisionScheduledAt time.Time
-	DecisionStartedID   int64
-	DecisionStartedAt   time.Time
-	DecisionAttempt     int64 // bumps on each start, so stale tokens are recognised
+	DecisionScheduledID int64     `json:",omitzero"`
+	DecisionScheduledAt time.Time `json:",omitzero"`
+	DecisionStartedID   int64     `json:",omitzero"`
+	DecisionStartedAt   time.Time `json:",omitzero"`
+	DecisionAttempt     int64     `json:",omitzero"` // bumps on each start, so stale tokens are recognised
 	// DecisionTaskList is where the next decision task goes: the execution's
 	// task list unless a decision overrode it.
 	DecisionTaskList        string
-	DecisionScheduleToStart int64 // seconds, 0 = none
+	DecisionScheduleToStart int64 `json:",omitzero"` // seconds, 0 = none
 	// DecisionNeeded records that events arrived while a decision task was
 	// started; a new one is scheduled when that one closes.
-	DecisionNeeded bool
+	DecisionNeeded bool `json:",omitzero"`
 
 	// ExpiresAt is when the execution times out (zero = never).
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:",omitzero"`
 
 	// Pending holds effects this run started on other runs (signals, cancel
 	// requests, child starts) that are not yet resolved; after a restart the
@@ -158,7 +160,7 @@ type Execution struct {
 	// this run closed.
 	AppliedChildPolicy shape.ChildPolicy `json:",omitempty"`
 	// ClosedByEventID is the closing event; zero while open.
-	ClosedByEventID int64
+	ClosedByEventID int64 `json:",omitzero"`
 }
 
 // Transfer kinds.
@@ -200,16 +202,16 @@ type Activity struct {
 	ActivityType     shape.ActivityType
 	ScheduledEventID int64
 	ScheduledAt      time.Time
-	StartedEventID   int64 // zero until a worker polls it
-	StartedAt        time.Time
-	Identity         string
+	StartedEventID   int64     `json:",omitzero"` // zero until a worker polls it
+	StartedAt        time.Time `json:",omitzero"`
+	Identity         string    `json:",omitzero"`
 	Input            string
-	Control          string
+	Control          string `json:",omitzero"`
 	TaskList         string
-	Priority         int32
+	Priority         int32 `json:",omitzero"`
 	// Timeouts in seconds; 0 means NONE.
-	ScheduleToStart, ScheduleToClose, StartToClose, Heartbeat int64
-	CancelRequestedEventID                                    int64
+	ScheduleToStart, ScheduleToClose, StartToClose, Heartbeat int64 `json:",omitzero"`
+	CancelRequestedEventID                                    int64 `json:",omitzero"`
 	// Nonce is random per start; it is part of the task token, so a token
 	// can be checked without a store read and never outlives its attempt.
 	Nonce uint64
