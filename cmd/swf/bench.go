@@ -71,6 +71,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&o.PID, "pid", 0, "`PID` of the --endpoint server, to report its RSS")
 	fs.BoolVar(&o.StockTransport, "sdk-transport", false, "use the SDK's default HTTP transport as is (it keeps 10 idle connections per host, so more concurrent callers reconnect)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow endpoints off the loopback interface")
+	fs.StringVar(&o.Profile, "profile", "", "sign with the credentials of this AWS CLI `profile` (environment variables first), e.g. for a server started with --auth (default: fixed keys an open server accepts)")
 	fs.IntVar(&o.Tasks, "n", 0, "tasks: N open (heartbeat, default 200), M timing out (timers, 1000), K open (scale, 10000)")
 	fs.Var((*seconds)(&o.Duration), "d", "measured `duration` of each run, 10s or 10 (default 10s)")
 	fs.Var((*seconds)(&o.Warmup), "warmup", "unmeasured `duration` before each run (default min(1s, d/5); negative: none)")

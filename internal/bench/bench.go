@@ -33,6 +33,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Scenarios lists the scenario names in the order the usage shows them.
@@ -67,6 +69,13 @@ type Options struct {
 	StockTransport   bool // the SDK's default HTTP transport (10 idle connections per host)
 	TempDir          string
 	CPUProfile       string
+
+	// Profile, when set, signs requests with the credentials the AWS CLI
+	// would use for this profile (environment variables first), so that
+	// a server started with --auth can be measured; otherwise the bench
+	// signs with fixed keys any open server accepts.
+	Profile string
+	creds   aws.CredentialsProvider // Profile's, resolved by Run
 
 	JSON     bool
 	JSONFile string // also write the JSON report here
@@ -280,6 +289,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	if o.Profile != "" {
+		creds, err := profileCredentials(ctx, o.Profile)
+		if err != nil {
+			return nil, err
+		}
+		o.creds = creds
+	}
 	if o.CPUProfile != "" {
 		f, err := os.Create(o.CPUProfile)
 		if err != nil {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sort"
@@ -12,13 +13,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsswf "github.com/aws/aws-sdk-go-v2/service/swf"
 	"github.com/aws/smithy-go"
 )
 
 // newClient is an aws-sdk-go-v2 SWF client for t: requests are signed
-// (SigV4, static credentials), as against Amazon SWF, and never retried, so
+// (SigV4; fixed keys, or o.Profile's), as against Amazon SWF, and never retried, so
 // that every failure is counted. The transport is the SDK's default but for
 // its idle pool: the default keeps at most 10 idle connections per host,
 // and with more concurrent callers than that it would open and close
@@ -33,10 +35,14 @@ func newClient(t *target, o *Options) *awsswf.Client {
 		tr.MaxIdleConnsPerHost = 4096
 	}
 	t.transports = append(t.transports, tr)
+	creds := o.creds
+	if creds == nil {
+		creds = credentials.NewStaticCredentialsProvider("AKIDOPENSWFBENCH", "openswf-bench-secret", "")
+	}
 	return awsswf.New(awsswf.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(t.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDOPENSWFBENCH", "openswf-bench-secret", ""),
+		Credentials:  creds,
 		Retryer:      aws.NopRetryer{},
 		HTTPClient:   &http.Client{Transport: tr},
 	})
@@ -129,4 +135,18 @@ func timed(f func() error) (time.Duration, error) {
 	t := time.Now()
 	err := f()
 	return time.Since(t), err
+}
+
+// profileCredentials resolves what the AWS CLI would sign with for
+// profile, and checks that there is something to sign with, so that a
+// wrong profile fails before any set-up rather than as a run of errors.
+func profileCredentials(ctx context.Context, profile string) (aws.CredentialsProvider, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", profile, err)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("profile %s: no credentials: %w", profile, err)
+	}
+	return aws.NewCredentialsCache(cfg.Credentials), nil
 }
