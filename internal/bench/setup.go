@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsswf "github.com/aws/aws-sdk-go-v2/service/swf"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
@@ -32,7 +33,11 @@ type fixture struct {
 
 	derrs   errCounts    // the deciders' errors
 	retries atomic.Int64 // set-up calls retried after a 5xx
-	dupes   atomic.Int64 // decision tasks answered twice (refused the second time)
+	broken  atomic.Int64 // set-up calls retried after the client broke the connection (clientBroke)
+	// lostPolls counts activity polls whose answer the client lost: a task
+	// they handed out stays started, unseen by the set-up.
+	lostPolls atomic.Int64
+	dupes     atomic.Int64 // decision tasks answered twice (refused the second time)
 	// rateRetries counts activities scheduled again after the task list's
 	// schedule rate refused them.
 	rateRetries atomic.Int64
@@ -82,8 +87,10 @@ func (f *fixture) startWorkflow(ctx context.Context, workflowID, taskList, input
 		TaskList:                     &types.TaskList{Name: aws.String(taskList)},
 		Input:                        aws.String(input),
 		ExecutionStartToCloseTimeout: aws.String("86400"),
-		TaskStartToCloseTimeout:      aws.String("300"),
-		ChildPolicy:                  types.ChildPolicyTerminate,
+		// A decision task whose answer the client lost (clientBroke) comes
+		// back after this; the bench's deciders answer in milliseconds.
+		TaskStartToCloseTimeout: aws.String("60"),
+		ChildPolicy:             types.ChildPolicyTerminate,
 	})
 	if err == nil {
 		f.mu.Lock()
@@ -239,6 +246,12 @@ func (f *fixture) setupNotes() []string {
 	var notes []string
 	if n := f.retries.Load(); n > 0 {
 		notes = append(notes, fmt.Sprintf("set-up retried %d calls that failed with a 5xx (moto_server races under concurrent calls)", n))
+	}
+	if n := f.broken.Load(); n > 0 {
+		notes = append(notes, fmt.Sprintf("set-up retried %d calls whose connection the client closed under them (aws-sdk-go-v2#2737)", n))
+	}
+	if n := f.lostPolls.Load(); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d activity polls lost their answer that way: a task one of them handed out stays started and is not measured", n))
 	}
 	if n := f.dupes.Load(); n > 0 {
 		notes = append(notes, fmt.Sprintf("%d decision tasks were handed out twice (the second answer was refused)", n))
@@ -407,8 +420,19 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 				if i == workflows-1 {
 					k = n - i*perWorkflow
 				}
+				attempts := 0
 				err := f.retry(ctx, func() error {
-					_, err := f.startWorkflow(ctx, prefix+"-"+strconv.Itoa(i), f.decisionList, fmt.Sprintf("n=%d hb=%s", k, heartbeatTimeout))
+					attempts++
+					id := prefix + "-" + strconv.Itoa(i)
+					_, err := f.startWorkflow(ctx, id, f.decisionList, fmt.Sprintf("n=%d hb=%s", k, heartbeatTimeout))
+					var dup *types.WorkflowExecutionAlreadyStartedFault
+					if attempts > 1 && errors.As(err, &dup) {
+						// An earlier attempt started it; its answer was lost.
+						f.mu.Lock()
+						f.runs = append(f.runs, types.WorkflowExecution{WorkflowId: aws.String(id)})
+						f.mu.Unlock()
+						return nil
+					}
 					return err
 				})
 				if err != nil {
@@ -421,7 +445,15 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 	}
 	pctx, pcancel := context.WithCancel(ctx)
 	defer pcancel()
-	var polls atomic.Int64
+	var polls, lost atomic.Int64
+	var finish sync.Once
+	// enough ends the set-up once every task is open, but for those a lost
+	// poll answer may have taken (see clientBroke). Called with mu held.
+	enough := func() {
+		if len(tasks) >= n-int(lost.Load()) {
+			finish.Do(func() { close(done) })
+		}
+	}
 	for range conc {
 		wg.Add(1)
 		go func() { // workers
@@ -433,6 +465,13 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 				var out *awsswf.PollForActivityTaskOutput
 				err := f.retry(pctx, func() (err error) {
 					out, err = f.pollActivity(pctx, f.activityList)
+					if err != nil && clientBroke(err) {
+						lost.Add(1)
+						f.lostPolls.Add(1)
+						mu.Lock()
+						enough()
+						mu.Unlock()
+					}
 					return err
 				})
 				if err != nil {
@@ -449,9 +488,7 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 					seen[*out.TaskToken] = true
 					tasks = append(tasks, openTask{token: *out.TaskToken, run: *out.WorkflowExecution})
 					prog.set(int64(len(tasks)))
-					if len(tasks) == n {
-						close(done)
-					}
+					enough()
 				}
 				mu.Unlock()
 			}
@@ -464,7 +501,7 @@ func (f *fixture) openActivities(ctx context.Context, prefix string, n, perWorkf
 		case <-done:
 			pcancel()
 			wg.Wait()
-			return tasks[:n], nil
+			return tasks[:min(len(tasks), n)], nil
 		case err := <-failed:
 			pcancel()
 			wg.Wait()
@@ -522,22 +559,38 @@ func (f *fixture) cleanup() {
 }
 
 // retry runs call, again after a short pause if it failed with an HTTP 5xx
-// status and no SWF fault (up to 5 attempts). Only the set-up retries:
+// status and no SWF fault, or because the client broke its own connection
+// (up to 5 attempts). Only the set-up retries, and counts what it retried:
 // moto_server is not thread-safe and, under concurrent calls, sometimes
 // fails a call with a Python exception (500, HTML body) before it changed
-// anything; the measured calls never retry. Retries are counted.
+// anything; and see clientBroke. The measured calls never retry.
 func (f *fixture) retry(ctx context.Context, call func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := call()
-		var re *awshttp.ResponseError
-		var api smithy.APIError
-		if err == nil || attempt == 5 || ctx.Err() != nil || errors.As(err, &api) ||
-			!errors.As(err, &re) || re.HTTPStatusCode() < 500 {
+		if err == nil || attempt == 5 || ctx.Err() != nil {
 			return err
 		}
-		f.retries.Add(1)
+		var re *awshttp.ResponseError
+		var api smithy.APIError
+		switch {
+		case clientBroke(err):
+			f.broken.Add(1)
+		case errors.As(err, &api) || !errors.As(err, &re) || re.HTTPStatusCode() < 500:
+			return err
+		default:
+			f.retries.Add(1)
+		}
 		sleepCtx(ctx, time.Duration(attempt)*50*time.Millisecond)
 	}
+}
+
+// clientBroke reports whether a call failed because the client closed its
+// own connection while the answer was on its way: net/http's writeLoop
+// and aws-sdk-go-v2 race over the request body (aws-sdk-go-v2#2737, "use
+// of closed network connection" on a 200). The server may have acted on
+// the call, so a retry can find its effect already there.
+func clientBroke(err error) bool {
+	return retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
 }
 
 // sleepCtx sleeps for d or until ctx ends.

@@ -1,9 +1,16 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -88,5 +95,86 @@ func TestPacedSetupSpreadsStarts(t *testing.T) {
 	}
 	if span, want := last.Sub(first), (time.Duration(float64(n-1)/rate*float64(time.Second))-startLead)*8/10; span < want {
 		t.Fatalf("the %d starts spanned %v, want at least %v at %v a second", n, span, want, rate)
+	}
+}
+
+// loseAnswers hands the client a broken connection instead of the server's
+// answer, once for each named operation (whose answer contains must), as
+// the aws-sdk-go-v2#2737 race does: the server has acted, the client
+// sees "use of closed network connection".
+type loseAnswers struct {
+	rt   http.RoundTripper
+	mu   sync.Mutex
+	lose map[string]string // operation -> text its answer must contain
+}
+
+func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.rt.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "SimpleWorkflowService.")
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	must, ok := l.lose[op]
+	if ok && bytes.Contains(body, []byte(must)) {
+		delete(l.lose, op)
+		l.mu.Unlock()
+		resp.Body = io.NopCloser(iotest.ErrReader(&net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}))
+		return resp, nil
+	}
+	l.mu.Unlock()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// The set-up survives answers the client loses: a start is retried and
+// found already done, a lost activity task is left out and said so.
+func TestSetupSurvivesLostAnswers(t *testing.T) {
+	t.Parallel()
+	o := Options{Targets: []string{"server"}, Scenario: "heartbeat", TempDir: t.TempDir(), Quiet: true}
+	o = o.withDefaults()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tg, err := openTarget(ctx, "server", &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.close()
+	lose := &loseAnswers{lose: map[string]string{"StartWorkflowExecution": "runId", "PollForActivityTask": "taskToken"}}
+	c := newClient(tg, &o)
+	c = awsswf.New(c.Options(), func(so *awsswf.Options) {
+		lose.rt = so.HTTPClient.(*http.Client).Transport
+		so.HTTPClient = &http.Client{Transport: lose}
+	})
+	f, err := newFixture(ctx, c, tg, &o, "lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := f.startDeciders(nil)
+	defer stop()
+	const n = 5
+	tasks, err := f.openActivities(ctx, "wf", n, 1, "3600", 0, newProgress(&o, "", "", n, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lose.lose) != 0 {
+		t.Fatalf("answers not lost: %v", lose.lose)
+	}
+	if len(tasks) != n-1 || f.lostPolls.Load() != 1 || f.broken.Load() != 2 {
+		t.Fatalf("got %d tasks, %d lost polls, %d retried calls; want %d, 1, 2", len(tasks), f.lostPolls.Load(), f.broken.Load(), n-1)
+	}
+	out, err := c.CountOpenWorkflowExecutions(ctx, &awsswf.CountOpenWorkflowExecutionsInput{
+		Domain: aws.String(f.domain), StartTimeFilter: &types.ExecutionTimeFilter{OldestDate: aws.Time(time.Now().Add(-time.Hour))},
+	})
+	if err != nil || out.Count != n {
+		t.Fatalf("open workflows: %v, %v; want %d", out, err, n)
+	}
+	if notes := strings.Join(f.setupNotes(), "\n"); !strings.Contains(notes, "1 activity polls lost") {
+		t.Fatalf("notes do not say a task was lost:\n%s", notes)
 	}
 }
