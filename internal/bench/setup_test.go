@@ -49,30 +49,37 @@ func TestRateRefused(t *testing.T) {
 	}
 }
 
+// testServer starts a server in this process for a set-up test.
+func testServer(t *testing.T, scenario string) (context.Context, *Options, *target) {
+	t.Helper()
+	o := Options{Targets: []string{"server"}, Scenario: scenario, TempDir: t.TempDir(), Quiet: true}
+	o = o.withDefaults()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	tg, err := openTarget(ctx, "server", &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.close() })
+	return ctx, &o, tg
+}
+
 // A paced set-up starts its workflows at the pace of the activity starts
 // (a little ahead), not all at once: a flood of starts and first decisions
 // saturated the server for the first 20 s of a 100,000-task set-up and
 // pushed the activity schedules past SWF's rate limit.
 func TestPacedSetupSpreadsStarts(t *testing.T) {
 	t.Parallel()
-	o := Options{Targets: []string{"server"}, Scenario: "timers", TempDir: t.TempDir(), Quiet: true}
-	o = o.withDefaults()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tg, err := openTarget(ctx, "server", &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.close()
-	c := newClient(tg, &o)
-	f, err := newFixture(ctx, c, tg, &o, "paced")
+	ctx, o, tg := testServer(t, "timers")
+	c := newClient(tg, o)
+	f, err := newFixture(ctx, c, tg, o, "paced")
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop := f.startDeciders(nil)
 	defer stop()
 	const n, rate = 25, 10.0 // 2.4 s from the first poll to the last; starts span that less startLead
-	if _, err := f.openActivities(ctx, "wf", n, 1, "3600", rate, newProgress(&o, "", "", n, nil)); err != nil {
+	if _, err := f.openActivities(ctx, "wf", n, 1, "3600", rate, newProgress(o, "", "", n, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out, err := c.ListOpenWorkflowExecutions(ctx, &awsswf.ListOpenWorkflowExecutionsInput{
@@ -136,29 +143,21 @@ func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
 // found already done, a lost activity task is left out and said so.
 func TestSetupSurvivesLostAnswers(t *testing.T) {
 	t.Parallel()
-	o := Options{Targets: []string{"server"}, Scenario: "heartbeat", TempDir: t.TempDir(), Quiet: true}
-	o = o.withDefaults()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tg, err := openTarget(ctx, "server", &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.close()
+	ctx, o, tg := testServer(t, "heartbeat")
 	lose := &loseAnswers{lose: map[string]string{"StartWorkflowExecution": "runId", "PollForActivityTask": "taskToken"}}
-	c := newClient(tg, &o)
+	c := newClient(tg, o)
 	c = awsswf.New(c.Options(), func(so *awsswf.Options) {
 		lose.rt = so.HTTPClient.(*http.Client).Transport
 		so.HTTPClient = &http.Client{Transport: lose}
 	})
-	f, err := newFixture(ctx, c, tg, &o, "lost")
+	f, err := newFixture(ctx, c, tg, o, "lost")
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop := f.startDeciders(nil)
 	defer stop()
 	const n = 5
-	tasks, err := f.openActivities(ctx, "wf", n, 1, "3600", 0, newProgress(&o, "", "", n, nil))
+	tasks, err := f.openActivities(ctx, "wf", n, 1, "3600", 0, newProgress(o, "", "", n, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
