@@ -341,6 +341,7 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 	r.DecisionScheduledID, r.DecisionStartedID, r.DecisionNeeded = 0, 0, false
 	x.closed = true
 	t.dirty = true
+	t.eng.timers.forget(runID)
 	t.eng.execMu.Lock()
 	delete(t.eng.execs, runID)
 	if t.eng.open[openKey(r.Domain, r.Info.Execution.WorkflowId)] == x {

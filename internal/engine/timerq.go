@@ -43,8 +43,13 @@ type timerQueue struct {
 	clk  clock.Clock
 	fire func([]deadline) // runs the due deadlines; returns when they are handled
 
-	mu      sync.Mutex // guards h, armedAt, armed, closed, running
-	h       deadlineHeap
+	mu sync.Mutex // guards h, gone, armedAt, armed, closed, running
+	h  deadlineHeap
+	// gone holds runs that closed since the heap was last compacted:
+	// their deadlines can only fire as no-ops, and one of them, the
+	// execution's timeout, may be a year away. They are skipped when due,
+	// refused when added, and dropped from the heap once there are many.
+	gone    map[string]struct{}
 	armed   clock.Timer
 	armedAt time.Time
 	running bool // fire is running; it re-arms when done
@@ -54,12 +59,15 @@ type timerQueue struct {
 }
 
 func newTimerQueue(clk clock.Clock, fire func([]deadline)) *timerQueue {
-	return &timerQueue{clk: clk, fire: fire}
+	return &timerQueue{clk: clk, fire: fire, gone: map[string]struct{}{}}
 }
 
 func (q *timerQueue) add(d deadline) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if _, ok := q.gone[d.runID]; ok {
+		return
+	}
 	heap.Push(&q.h, d)
 	if q.started && !q.running && (q.armed == nil || d.at.Before(q.armedAt)) {
 		q.armLocked()
@@ -107,7 +115,10 @@ func (q *timerQueue) run() {
 		now := q.clk.Now()
 		var due []deadline
 		for len(q.h) > 0 && !q.h[0].at.After(now) {
-			due = append(due, heap.Pop(&q.h).(deadline))
+			d := heap.Pop(&q.h).(deadline)
+			if _, ok := q.gone[d.runID]; !ok {
+				due = append(due, d)
+			}
 		}
 		if len(due) == 0 {
 			break
@@ -122,6 +133,39 @@ func (q *timerQueue) run() {
 	q.running = false
 	q.armLocked()
 	q.mu.Unlock()
+}
+
+// compactAt is how many closed runs wait in gone, at the least, before
+// their deadlines are dropped from the heap: a compaction walks the whole
+// heap, so it waits until at least a quarter of it is closed runs'
+// (each has at least its execution timeout there). That keeps its cost
+// per closed run constant, and short: a heap of 100,000 takes a few ms.
+const compactAt = 1024
+
+// forget drops the deadlines of a run that has closed.
+func (q *timerQueue) forget(runID string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.gone[runID] = struct{}{}
+	if len(q.gone) >= compactAt && len(q.gone) >= len(q.h)/4 {
+		q.compactLocked()
+	}
+}
+
+// compactLocked removes the deadlines of the runs in gone from the heap.
+// The armed clock callback may now point at a removed deadline; it then
+// finds nothing due and re-arms for the next.
+func (q *timerQueue) compactLocked() {
+	kept := q.h[:0]
+	for _, d := range q.h {
+		if _, ok := q.gone[d.runID]; !ok {
+			kept = append(kept, d)
+		}
+	}
+	clear(q.h[len(kept):]) // let the dropped run ids be collected
+	q.h = kept
+	heap.Init(&q.h)
+	q.gone = map[string]struct{}{} // a new map: a cleared one keeps its size
 }
 
 // close stops the queue and waits for deadlines being handled, so nothing

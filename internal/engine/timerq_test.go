@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -57,5 +58,62 @@ func TestTimerQueueRearmDuringFire(t *testing.T) {
 	clk.Advance(10 * time.Second)
 	if n != 3 {
 		t.Fatalf("got %d firings, want 3", n)
+	}
+}
+
+// A closed run's deadlines never fire: those already queued are skipped,
+// later ones refused, and once enough runs have closed they leave the
+// heap (an execution's timeout can be a year away).
+func TestTimerQueueForgetsClosedRuns(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	clk := clock.NewFake(start)
+	var mu sync.Mutex
+	fired := map[string]int{}
+	q := newTimerQueue(clk, func(ds []deadline) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, d := range ds {
+			fired[d.runID]++
+		}
+	})
+	q.start()
+	q.add(deadline{at: start.Add(time.Second), runID: "open"})
+	q.add(deadline{at: start.Add(time.Second), runID: "closed"})
+	q.add(deadline{at: start.Add(time.Hour), runID: "closed", kind: tExecution})
+	q.forget("closed")
+	q.add(deadline{at: start.Add(2 * time.Second), runID: "closed"}) // armed by the closing change
+	clk.Advance(3 * time.Second)
+	mu.Lock()
+	if fired["open"] != 1 || fired["closed"] != 0 {
+		t.Fatalf("fired %v, want only the open run's deadline", fired)
+	}
+	mu.Unlock()
+
+	// Many runs, each with a far-off execution timeout; most close.
+	const n = 4 * compactAt
+	for i := range n {
+		q.add(deadline{at: start.Add(24 * time.Hour), runID: fmt.Sprint("run-", i), kind: tExecution})
+	}
+	for i := range n - 10 {
+		q.forget(fmt.Sprint("run-", i))
+	}
+	if got := q.len(); got > n/4+compactAt {
+		t.Fatalf("%d deadlines left in the heap after %d of %d runs closed: closed runs' deadlines were not dropped", got, n-10, n)
+	}
+	clk.Advance(48 * time.Hour)
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for id, k := range fired {
+		if id != "open" {
+			total += k
+		}
+	}
+	if total != 10 {
+		t.Fatalf("%d execution timeouts fired, want the 10 of the runs still open", total)
+	}
+	if q.len() != 0 {
+		t.Fatalf("%d deadlines left, want 0", q.len())
 	}
 }
