@@ -50,16 +50,18 @@ const (
 )
 
 // newDataSyncer returns the AIO flusher, or the blocking one where the
-// kernel refuses AIO (an old kernel, a sandbox without io_setup).
-func newDataSyncer() dataSyncer {
-	a, err := newAIOSyncer()
+// kernel refuses AIO (an old kernel, a sandbox without io_setup, a file
+// system without it). dir is where the flushed files live: the probe
+// flushes a file there.
+func newDataSyncer(dir string) dataSyncer {
+	a, err := newAIOSyncer(dir)
 	if err != nil {
 		return blockingSyncer{reason: err.Error()}
 	}
 	return a
 }
 
-func newAIOSyncer() (*aioSyncer, error) {
+func newAIOSyncer(dir string) (*aioSyncer, error) {
 	var ctx uintptr
 	if _, _, e := unix.Syscall(unix.SYS_IO_SETUP, 1, uintptr(unsafe.Pointer(&ctx)), 0); e != 0 {
 		return nil, fmt.Errorf("io_setup: %w", e)
@@ -70,8 +72,9 @@ func newAIOSyncer() (*aioSyncer, error) {
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	a := &aioSyncer{ctx: ctx, efd: os.NewFile(uintptr(fd), "aio-eventfd"), fd: fd}
-	// Probe once: a kernel without FDSYNC support fails the submit.
-	probe, err := os.CreateTemp("", "openswf-aio-probe")
+	// Probe once, on the file system the flushes are for: a kernel or
+	// file system without FDSYNC support fails the submit.
+	probe, err := os.CreateTemp(dir, ".aio-probe-*")
 	if err != nil {
 		a.close()
 		return nil, err

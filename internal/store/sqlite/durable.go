@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // The writer connection runs with synchronous(NORMAL): SQLite writes each
@@ -40,7 +41,7 @@ type walFlusher struct {
 }
 
 func newWALFlusher(dbPath string) *walFlusher {
-	return &walFlusher{sync: newDataSyncer(), dbPath: dbPath}
+	return &walFlusher{sync: newDataSyncer(filepath.Dir(dbPath)), dbPath: dbPath}
 }
 
 // flush makes every write the writer has made so far durable.

@@ -158,9 +158,10 @@ func TestWALFlusherFollowsANewWALFile(t *testing.T) {
 
 // The real flushers flush a file, and report the kernel's refusal.
 func TestDataSyncers(t *testing.T) {
-	syncers := []dataSyncer{blockingSyncer{reason: "test"}, newDataSyncer()}
+	dir := t.TempDir()
+	syncers := []dataSyncer{blockingSyncer{reason: "test"}, newDataSyncer(dir)}
 	if runtime.GOOS == "linux" {
-		a, err := newAIOSyncer()
+		a, err := newAIOSyncer(dir)
 		switch {
 		case err == nil:
 			syncers = append(syncers, a)
@@ -249,5 +250,25 @@ func TestWALStaysBoundedUnderContinuousWrites(t *testing.T) {
 	}
 	if st.Size() > bound {
 		t.Fatalf("WAL is %d bytes after %d bytes written: it is not being checkpointed and reused", st.Size(), written.Load())
+	}
+}
+
+// The flusher is chosen by probing the data directory's own file system,
+// which the probe leaves as it found it; where the probe cannot run, the
+// blocking flush is used and says why.
+func TestDataSyncerProbesTheDataDir(t *testing.T) {
+	dir := t.TempDir()
+	s := newDataSyncer(dir)
+	defer s.close()
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Fatalf("the probe left %v in the data dir (%v)", entries, err)
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	b := newDataSyncer(filepath.Join(dir, "missing"))
+	defer b.close()
+	if _, blocking := b.(blockingSyncer); !blocking || !strings.Contains(b.name(), "missing") {
+		t.Fatalf("probing a directory that does not exist: got %q, want the blocking flush naming why", b.name())
 	}
 }
