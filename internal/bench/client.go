@@ -20,12 +20,13 @@ import (
 )
 
 // newClient is an aws-sdk-go-v2 SWF client for t: requests are signed
-// (SigV4; fixed keys, or o.Profile's), as against Amazon SWF, and never retried, so
-// that every failure is counted. The transport is the SDK's default but for
-// its idle pool: the default keeps at most 10 idle connections per host,
-// and with more concurrent callers than that it would open and close
-// connections all the time and measure the TCP handshake. The target
-// closes the idle connections before it stops its server.
+// (SigV4; fixed keys, or o.Profile's), as against Amazon SWF, and never
+// retried, so that every failure is counted. The transport is the SDK's
+// default but for its idle pool: the default keeps at most 10 idle
+// connections per host, and with more concurrent callers than that it
+// would open and close connections all the time and measure the TCP
+// handshake. The target closes the idle connections before it stops its
+// server.
 //
 // o.StockTransport keeps the SDK's pool as it is, to see what it costs.
 func newClient(t *target, o *Options) *awsswf.Client {
