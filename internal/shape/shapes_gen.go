@@ -429,7 +429,7 @@ type Decision struct {
 type DecisionTask struct {
 	Events                 []HistoryEvent     `json:"events"`
 	NextPageToken          string             `json:"nextPageToken,omitempty"`
-	PreviousStartedEventId int64              `json:"previousStartedEventId,omitempty"`
+	PreviousStartedEventId int64              `json:"previousStartedEventId"`
 	StartedEventId         int64              `json:"startedEventId"`
 	TaskToken              string             `json:"taskToken"`
 	WorkflowExecution      *WorkflowExecution `json:"workflowExecution"`
@@ -983,7 +983,7 @@ type ListTagsForResourceInput struct {
 
 // ListTagsForResourceOutput is the SWF ListTagsForResourceOutput structure.
 type ListTagsForResourceOutput struct {
-	Tags []ResourceTag `json:"tags,omitempty"`
+	Tags []ResourceTag `json:"tags"`
 }
 
 // ListWorkflowTypesInput is the SWF ListWorkflowTypesInput structure.
@@ -1011,7 +1011,7 @@ type OperationNotPermittedFault struct {
 // PendingTaskCount is the SWF PendingTaskCount structure.
 type PendingTaskCount struct {
 	Count     int32 `json:"count"`
-	Truncated bool  `json:"truncated,omitempty"`
+	Truncated bool  `json:"truncated"`
 }
 
 // PollForActivityTaskInput is the SWF PollForActivityTaskInput structure.
@@ -1706,7 +1706,7 @@ type WorkflowExecutionContinuedAsNewEventAttributes struct {
 // WorkflowExecutionCount is the SWF WorkflowExecutionCount structure.
 type WorkflowExecutionCount struct {
 	Count     int32 `json:"count"`
-	Truncated bool  `json:"truncated,omitempty"`
+	Truncated bool  `json:"truncated"`
 }
 
 // WorkflowExecutionDetail is the SWF WorkflowExecutionDetail structure.
@@ -1732,7 +1732,7 @@ type WorkflowExecutionFilter struct {
 
 // WorkflowExecutionInfo is the SWF WorkflowExecutionInfo structure.
 type WorkflowExecutionInfo struct {
-	CancelRequested bool               `json:"cancelRequested,omitempty"`
+	CancelRequested bool               `json:"cancelRequested"`
 	CloseStatus     CloseStatus        `json:"closeStatus,omitempty"`
 	CloseTimestamp  Timestamp          `json:"closeTimestamp,omitzero"`
 	Execution       *WorkflowExecution `json:"execution"`
@@ -1773,7 +1773,7 @@ type WorkflowExecutionStartedEventAttributes struct {
 	ExecutionStartToCloseTimeout string             `json:"executionStartToCloseTimeout,omitempty"`
 	Input                        string             `json:"input,omitempty"`
 	LambdaRole                   string             `json:"lambdaRole,omitempty"`
-	ParentInitiatedEventId       int64              `json:"parentInitiatedEventId,omitempty"`
+	ParentInitiatedEventId       int64              `json:"parentInitiatedEventId"`
 	ParentWorkflowExecution      *WorkflowExecution `json:"parentWorkflowExecution,omitempty"`
 	TagList                      []string           `json:"tagList,omitempty"`
 	TaskList                     *TaskList          `json:"taskList"`
@@ -2147,4 +2147,50 @@ var Operations = map[string]*Operation{
 		NewInput: func() any { return new(UntagResourceInput) },
 		Errors:   []string{"UnknownResourceFault", "LimitExceededFault", "OperationNotPermittedFault"},
 	},
+}
+
+// AlwaysSent lists, by shape, the members (JSON names) that answers carry
+// even when zero, beyond the model's required ones (always_sent.txt).
+var AlwaysSent = map[string][]string{
+	"DecisionTask":                            {"previousStartedEventId"},
+	"ListTagsForResourceOutput":               {"tags"},
+	"PendingTaskCount":                        {"truncated"},
+	"WorkflowExecutionCount":                  {"truncated"},
+	"WorkflowExecutionInfo":                   {"cancelRequested"},
+	"WorkflowExecutionStartedEventAttributes": {"parentInitiatedEventId"},
+}
+
+// SendLists sets the nil lists that the answer out always carries to
+// empty ones, so they encode as []. Other values are left alone.
+func SendLists(out any) {
+	switch o := out.(type) {
+	case *ActivityTypeInfos:
+		if o.TypeInfos == nil {
+			o.TypeInfos = []ActivityTypeInfo{}
+		}
+	case *DecisionTask:
+		if o.Events == nil {
+			o.Events = []HistoryEvent{}
+		}
+	case *DomainInfos:
+		if o.DomainInfos == nil {
+			o.DomainInfos = []DomainInfo{}
+		}
+	case *History:
+		if o.Events == nil {
+			o.Events = []HistoryEvent{}
+		}
+	case *ListTagsForResourceOutput:
+		if o.Tags == nil {
+			o.Tags = []ResourceTag{}
+		}
+	case *WorkflowExecutionInfos:
+		if o.ExecutionInfos == nil {
+			o.ExecutionInfos = []WorkflowExecutionInfo{}
+		}
+	case *WorkflowTypeInfos:
+		if o.TypeInfos == nil {
+			o.TypeInfos = []WorkflowTypeInfo{}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swf"
 )
 
@@ -88,6 +89,7 @@ func (h *Handler) writeOutput(ex *exchange, out any) {
 		body = b
 	}
 	if out != nil {
+		shape.SendLists(out)
 		b, err := json.Marshal(out)
 		if err != nil {
 			h.internal(ex, fmt.Errorf("encode %s output: %w", ex.op, err))

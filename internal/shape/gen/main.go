@@ -46,6 +46,7 @@ type shapeModel struct {
 
 func main() {
 	in := flag.String("in", "model.json", "model file to read")
+	always := flag.String("always", "always_sent.txt", "table of members sent even when zero")
 	out := flag.String("out", "shapes_gen.go", "Go file to write")
 	flag.Parse()
 
@@ -53,7 +54,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	code, err := generate(src)
+	table, err := os.ReadFile(*always)
+	if err != nil {
+		log.Fatal(err)
+	}
+	code, err := generate(src, table)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -62,13 +67,18 @@ func main() {
 	}
 }
 
-// generate turns the JSON model into gofmt'ed Go source.
-func generate(src []byte) ([]byte, error) {
+// generate turns the JSON model and the always-sent table into gofmt'ed Go
+// source.
+func generate(src, alwaysTable []byte) ([]byte, error) {
 	var m model
 	if err := json.Unmarshal(src, &m); err != nil {
 		return nil, fmt.Errorf("parse model: %w", err)
 	}
-	g := &generator{m: &m, idents: map[string]string{}}
+	always, err := parseAlwaysSent(&m, alwaysTable)
+	if err != nil {
+		return nil, fmt.Errorf("always-sent table: %w", err)
+	}
+	g := &generator{m: &m, always: always, idents: map[string]string{}}
 	if err := g.run(); err != nil {
 		return nil, err
 	}
@@ -81,6 +91,7 @@ func generate(src []byte) ([]byte, error) {
 
 type generator struct {
 	m      *model
+	always map[string]map[string]bool // shape -> members sent even when zero
 	buf    bytes.Buffer
 	idents map[string]string // declared identifier -> origin, to catch clashes
 }
@@ -110,7 +121,7 @@ func (g *generator) run() error {
 	// Identifiers written by hand in the package.
 	for _, id := range []string{"Timestamp", "TS", "Operation", "Operations", "Decode",
 		"SerializationError", "ValidationError", "UnknownOperationError",
-		"ServiceModel", "ShapeDef", "Model", "LookupShape"} {
+		"ServiceModel", "ShapeDef", "Model", "LookupShape", "AlwaysSent", "SendLists"} {
 		if err := g.declare(id, "hand-written code"); err != nil {
 			return err
 		}
@@ -148,7 +159,11 @@ func (g *generator) run() error {
 			}
 		}
 	}
-	return g.operations()
+	if err := g.operations(); err != nil {
+		return err
+	}
+	g.alwaysSentVar()
+	return g.sendLists()
 }
 
 func (g *generator) enum(name string, sh shapeModel) error {
@@ -207,7 +222,7 @@ func (g *generator) structure(name string, sh shapeModel) error {
 			return fmt.Errorf("shape %s member %s: %w", name, mn, err)
 		}
 		tag := mn
-		if !required[mn] {
+		if !required[mn] && !g.always[name][mn] {
 			if g.m.Shapes[ref.Shape].Type == "timestamp" {
 				tag += ",omitzero"
 			} else {

@@ -14,7 +14,11 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := generate(src)
+	table, err := os.ReadFile("../always_sent.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := generate(src, table)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,5 +43,37 @@ func TestCamel(t *testing.T) {
 		if got := camel(tc.in); got != tc.want {
 			t.Errorf("camel(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestAlwaysSentTable checks that the table refuses entries that would not
+// change what is sent, so a typo cannot pass for a rule.
+func TestAlwaysSentTable(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{
+		"unknown shape":    "NoSuchShape.member evidence",
+		"unknown member":   "DecisionTask.noSuchMember evidence",
+		"required member":  "DecisionTask.startedEventId evidence",
+		"input-only shape": "RecordActivityTaskHeartbeatInput.details evidence",
+		"no evidence":      "DecisionTask.previousStartedEventId",
+		"listed twice":     "PendingTaskCount.truncated a\nPendingTaskCount.truncated b",
+		"not Shape.member": "previousStartedEventId evidence",
+		"not a structure":  "ActivityId.x evidence",
+	}
+	for name, table := range bad {
+		if _, err := generate(src, []byte(table)); err == nil {
+			t.Errorf("%s: table %q accepted", name, table)
+		}
+	}
+	code, err := generate(src, []byte("# comment\n\nDecisionTask.previousStartedEventId sample\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(code, []byte("`json:\"previousStartedEventId\"`")) {
+		t.Error("an always-sent member kept omitempty")
 	}
 }
