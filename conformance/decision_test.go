@@ -747,3 +747,39 @@ func TestCountPendingDecisionTasks(t *testing.T) {
 	_, err = b.env.SWF.CountPendingDecisionTasks(swftest.Ctx(t), &swf.CountPendingDecisionTasksInput{Domain: aws.String("no-such-domain"), TaskList: &types.TaskList{Name: aws.String("x")}})
 	swftest.Fault[*types.UnknownResourceFault](t, err)
 }
+
+// TestCloseMustBeLast: a closing decision followed by others is refused
+// whole, as AWS does, instead of closing the run and dropping the rest; the
+// task stays open and a corrected answer is accepted.
+func TestCloseMustBeLast(t *testing.T) {
+	t.Parallel()
+	for name, decisions := range map[string][]types.Decision{
+		"CompleteThenSchedule": {swftest.CompleteWorkflow("done"), swftest.StartTimer("t1", "10")},
+		"FailThenMarker":       {swftest.FailWorkflow("r", "d"), swftest.RecordMarker("m", "")},
+		"CancelThenComplete":   {swftest.CancelWorkflow("c"), swftest.CompleteWorkflow("x")},
+		"MarkerCompleteMarker": {swftest.RecordMarker("m", ""), swftest.CompleteWorkflow("x"), swftest.RecordMarker("n", "")},
+		"ContinueAsNewThenTimer": {{
+			DecisionType: types.DecisionTypeContinueAsNewWorkflowExecution,
+			ContinueAsNewWorkflowExecutionDecisionAttributes: &types.ContinueAsNewWorkflowExecutionDecisionAttributes{},
+		}, swftest.StartTimer("t1", "10")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			task := b.pollDecision(t)
+			before := b.history(t)
+			err := b.env.TryDecide(aws.ToString(task.TaskToken), decisions...)
+			msg := swftest.WantCode(t, err, "ValidationException")
+			if !contains(msg, "Close must be last decision in list") {
+				t.Errorf("got message %q, want AWS's \"Close must be last decision in list\"", msg)
+			}
+			wantSame(t, before, b.history(t))
+			if d := b.describe(t); d.ExecutionInfo.ExecutionStatus != types.ExecutionStatusOpen {
+				t.Fatalf("execution is %s after a refused answer, want OPEN", d.ExecutionInfo.ExecutionStatus)
+			}
+			// The same token takes the corrected answer.
+			b.env.Decide(t, aws.ToString(task.TaskToken), swftest.RecordMarker("m", ""), swftest.CompleteWorkflow("done"))
+			wantTail(t, b.history(t), types.EventTypeDecisionTaskCompleted, types.EventTypeMarkerRecorded, types.EventTypeWorkflowExecutionCompleted)
+		})
+	}
+}

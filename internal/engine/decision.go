@@ -199,6 +199,11 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		if err := e.checkDecision(i, &in.Decisions[i]); err != nil {
 			return err
 		}
+		if closesRun(in.Decisions[i].DecisionType) && i != len(in.Decisions)-1 {
+			// AWS refuses the whole answer, so that no decision after the
+			// close is silently dropped; the task stays open for a corrected one.
+			return swf.Invalid("Close must be last decision in list: decisions.%d.member is %s, followed by %d more", i+1, in.Decisions[i].DecisionType, len(in.Decisions)-1-i)
+		}
 	}
 	return e.run(tok.RunID, func(t *txn) error {
 		r := t.x.e
@@ -224,10 +229,7 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		authz, _ := auth.FromContext(ctx)
 		d := &decider{t: t, authz: authz, completedID: ev.EventId, unhandled: unhandled}
 		for i := range in.Decisions {
-			if t.x.closed {
-				break // decisions after the one that closed the run have nothing to act on
-			}
-			d.apply(&in.Decisions[i])
+			d.apply(&in.Decisions[i]) // a closing decision is the last (checked above)
 		}
 		t.holdDecision = false
 		if !t.x.closed && t.wantDecision {
@@ -235,6 +237,16 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		}
 		return nil
 	})
+}
+
+// closesRun reports whether a decision of this type closes the run.
+func closesRun(t shape.DecisionType) bool {
+	switch t {
+	case shape.DecisionTypeCompleteWorkflowExecution, shape.DecisionTypeFailWorkflowExecution,
+		shape.DecisionTypeCancelWorkflowExecution, shape.DecisionTypeContinueAsNewWorkflowExecution:
+		return true
+	}
+	return false
 }
 
 // decider applies the decisions of one RespondDecisionTaskCompleted.
