@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
 	"sort"
 	"strconv"
 
@@ -123,7 +122,7 @@ func (e *Engine) ListDomains(ctx context.Context, in *shape.ListDomainsInput) (*
 	}
 	e.regMu.RUnlock()
 	keys := func(i int) string { return all[i].Name }
-	page, next, err := pageOf(len(all), keys, func(i, j int) { all[i], all[j] = all[j], all[i] }, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
+	page, next, err := pageOf(len(all), keys, func(i, j int) { all[i], all[j] = all[j], all[i] }, e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -136,21 +135,18 @@ func (e *Engine) ListDomains(ctx context.Context, in *shape.ListDomainsInput) (*
 
 // pageOf sorts n items by key (swap moves them), then returns the indexes
 // of the page after the cursor token and the token of the next page.
-func pageOf(n int, key func(int) string, swap func(i, j int), token string, size int32, reverse bool, def int) ([]int, string, error) {
+func pageOf(n int, key func(int) string, swap func(i, j int), pg pager, token string, size int32, reverse bool, def int) ([]int, string, error) {
 	sort.Sort(sorter{n: n, less: func(i, j int) bool {
 		if reverse {
 			return key(i) > key(j)
 		}
 		return key(i) < key(j)
 	}, swap: swap})
-	after := ""
-	if token != "" {
-		b, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil || len(b) == 0 {
-			return nil, "", swf.Invalid("nextPageToken is not a token this server issued")
-		}
-		after = string(b)
+	cursor, err := pg.open(token)
+	if err != nil {
+		return nil, "", err
 	}
+	after := string(cursor)
 	limit := int(size)
 	if limit <= 0 {
 		limit = def
@@ -162,7 +158,7 @@ func pageOf(n int, key func(int) string, swap func(i, j int), token string, size
 			continue
 		}
 		if len(page) == limit {
-			return page, base64.RawURLEncoding.EncodeToString([]byte(key(page[len(page)-1]))), nil
+			return page, pg.seal([]byte(key(page[len(page)-1]))), nil
 		}
 		page = append(page, i)
 	}

@@ -307,7 +307,7 @@ func (e *Engine) ListActivityTypes(ctx context.Context, in *shape.ListActivityTy
 	}
 	e.regMu.RUnlock()
 	key := func(i int) string { return all[i].ActivityType.Name + "\x00" + all[i].ActivityType.Version }
-	page, next, err := pageOf(len(all), key, func(i, j int) { all[i], all[j] = all[j], all[i] }, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
+	page, next, err := pageOf(len(all), key, func(i, j int) { all[i], all[j] = all[j], all[i] }, e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +333,7 @@ func (e *Engine) ListWorkflowTypes(ctx context.Context, in *shape.ListWorkflowTy
 	}
 	e.regMu.RUnlock()
 	key := func(i int) string { return all[i].WorkflowType.Name + "\x00" + all[i].WorkflowType.Version }
-	page, next, err := pageOf(len(all), key, func(i, j int) { all[i], all[j] = all[j], all[i] }, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
+	page, next, err := pageOf(len(all), key, func(i, j int) { all[i], all[j] = all[j], all[i] }, e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
 	if err != nil {
 		return nil, err
 	}

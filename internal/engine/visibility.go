@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"time"
@@ -67,14 +66,14 @@ func (e *Engine) params(q listQuery) (*store.ExecutionListParams, error) {
 	return p, nil
 }
 
-func (e *Engine) list(ctx context.Context, q listQuery, token string, size int32, reverse bool) (*shape.WorkflowExecutionInfos, error) {
+func (e *Engine) list(ctx context.Context, q listQuery, pg pager, token string, size int32, reverse bool) (*shape.WorkflowExecutionInfos, error) {
 	p, err := e.params(q)
 	if err != nil {
 		return nil, err
 	}
 	p.Reverse = reverse
 	if token != "" {
-		if p.AfterTime, p.AfterRunID, err = decodeListToken(token); err != nil {
+		if p.AfterTime, p.AfterRunID, err = decodeListCursor(pg, token); err != nil {
 			return nil, err
 		}
 	}
@@ -95,7 +94,7 @@ func (e *Engine) list(ctx context.Context, q listQuery, token string, size int32
 		if p.ByCloseTime {
 			at = last.Info.CloseTimestamp.UnixMilli()
 		}
-		out.NextPageToken = encodeListToken(at, last.Info.Execution.RunId)
+		out.NextPageToken = pg.seal(append(binary.AppendVarint(nil, at), last.Info.Execution.RunId...))
 	}
 	for _, r := range rows {
 		out.ExecutionInfos = append(out.ExecutionInfos, r.Info)
@@ -103,19 +102,17 @@ func (e *Engine) list(ctx context.Context, q listQuery, token string, size int32
 	return out, nil
 }
 
-func encodeListToken(at int64, runID string) string {
-	b := binary.AppendVarint(nil, at)
-	return base64.RawURLEncoding.EncodeToString(append(b, runID...))
-}
-
-func decodeListToken(s string) (int64, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		if at, n := binary.Varint(b); n > 0 && len(b) > n {
-			return at, string(b[n:]), nil
-		}
+// decodeListCursor opens an execution listing's token: the last row's
+// sort time (a varint) and run id.
+func decodeListCursor(pg pager, token string) (int64, string, error) {
+	b, err := pg.open(token)
+	if err != nil {
+		return 0, "", err
 	}
-	return 0, "", swf.Invalid("nextPageToken is not a token this server issued")
+	if at, n := binary.Varint(b); n > 0 && len(b) > n {
+		return at, string(b[n:]), nil
+	}
+	return 0, "", errPageToken() // sealed by us, so never reached unless the layout changes
 }
 
 func (e *Engine) count(ctx context.Context, q listQuery) (*shape.WorkflowExecutionCount, error) {
@@ -133,14 +130,14 @@ func (e *Engine) count(ctx context.Context, q listQuery) (*shape.WorkflowExecuti
 // ListOpenWorkflowExecutions lists a domain's open executions.
 func (e *Engine) ListOpenWorkflowExecutions(ctx context.Context, in *shape.ListOpenWorkflowExecutionsInput) (*shape.WorkflowExecutionInfos, error) {
 	return e.list(ctx, listQuery{domain: in.Domain, open: true, start: in.StartTimeFilter, execution: in.ExecutionFilter, typ: in.TypeFilter, tag: in.TagFilter},
-		in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
+		e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
 }
 
 // ListClosedWorkflowExecutions lists a domain's closed executions still
 // within its retention period.
 func (e *Engine) ListClosedWorkflowExecutions(ctx context.Context, in *shape.ListClosedWorkflowExecutionsInput) (*shape.WorkflowExecutionInfos, error) {
 	return e.list(ctx, listQuery{domain: in.Domain, start: in.StartTimeFilter, close: in.CloseTimeFilter, execution: in.ExecutionFilter, typ: in.TypeFilter, tag: in.TagFilter, closeStatus: in.CloseStatusFilter},
-		in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
+		e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
 }
 
 // CountOpenWorkflowExecutions counts a domain's open executions.
