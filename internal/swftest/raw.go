@@ -54,7 +54,7 @@ func (e *Env) RawTarget(tb testing.TB, target string, body []byte, omit bool) *R
 		req.Header.Set("X-Amz-Target", target)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	res, err := (&http.Client{Transport: e.transport}).Do(req)
+	res, err := (&http.Client{Transport: RecordTransport(e.transport)}).Do(req)
 	if err != nil {
 		tb.Fatalf("POST %s: %v", target, err)
 	}

@@ -159,7 +159,7 @@ func newClient(url string, tr *http.Transport, accessKeyID, secret string) *swf.
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""),
 		Retryer:      connectionRetryer(),
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   &http.Client{Transport: RecordTransport(tr)},
 	})
 }
 
