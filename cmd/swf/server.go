@@ -43,6 +43,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	listen := fs.String("listen", server.DefaultListen, "`HOST:PORT` to listen on (port 0 picks a free one)")
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the database (created if missing)")
 	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	region := fs.String("region", server.DefaultRegion, "`REGION` of calls that name none (unsigned ones); a signed call is in its credential scope's region, and each region has its own domains")
 	limits := limitFlags(fs)
 	authFile := fs.String("auth", "", "credentials `FILE` (JSON: accountId, principals with keys and IAM policies); every request must then be signed (docs/security.md)")
 	open := fs.Bool("open", false, "allow listening beyond loopback without --auth: anyone who can reach the address may do anything")
@@ -63,6 +64,10 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if !auth.IsRegion(*region) {
+		fmt.Fprintf(stderr, "swf server: --region %q is not a region name (lower-case letters, digits and dashes, like eu-west-1)\n", *region)
+		return 2
+	}
 	level, err := parseLevel(*levelName)
 	if err != nil {
 		fmt.Fprintf(stderr, "swf server: %v\n", err)
@@ -73,7 +78,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	if *authFile != "" {
 		if cfg.Auth, err = auth.Load(*authFile); err != nil {
 			log.Error("cannot read credentials", "file", *authFile, "err", err)

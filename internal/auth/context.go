@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -137,4 +138,40 @@ func (g globalKeys) Allowed(action, resource string, ctx Context) bool {
 		merged[k] = v
 	}
 	return g.a.Allowed(action, resource, merged)
+}
+
+type regionKey struct{}
+
+// WithRegion records the region a call was made to: the region of its
+// SigV4 credential scope.
+func WithRegion(ctx context.Context, region string) context.Context {
+	return context.WithValue(ctx, regionKey{}, region)
+}
+
+// RegionFrom returns the region WithRegion recorded, if any.
+func RegionFrom(ctx context.Context) (string, bool) {
+	r, ok := ctx.Value(regionKey{}).(string)
+	return r, ok
+}
+
+// CredentialRegion returns the region of a request's SigV4 credential scope
+// (Authorization header or presigned X-Amz-Credential), without checking
+// the signature; "" when the request names none or a malformed one. A
+// server that checks signatures verifies the same scope in Authenticate.
+func CredentialRegion(r *http.Request) string {
+	var cred string
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, after, ok := strings.Cut(h, "Credential=")
+		if !ok {
+			return ""
+		}
+		cred, _, _ = strings.Cut(after, ",")
+	} else if r.URL.RawQuery != "" {
+		cred = r.URL.Query().Get(queryCredential)
+	}
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 || !IsRegion(parts[2]) {
+		return ""
+	}
+	return parts[2]
 }

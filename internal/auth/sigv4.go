@@ -304,7 +304,7 @@ func parseCredential(sig *signed) error {
 	}
 	sig.accessKeyID, sig.date, sig.region, sig.service, sig.term = parts[0], parts[1], parts[2], parts[3], parts[4]
 	var problems []string
-	if !isRegion(sig.region) {
+	if !IsRegion(sig.region) {
 		problems = append(problems, fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", sig.region))
 	}
 	if sig.service != serviceName {
@@ -322,9 +322,9 @@ func parseCredential(sig *signed) error {
 	return nil
 }
 
-// isRegion accepts any plausible region name (lower-case letters, digits
+// IsRegion accepts any plausible region name (lower-case letters, digits
 // and dashes): openswf serves every region, but the name is signed.
-func isRegion(s string) bool {
+func IsRegion(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
 	}

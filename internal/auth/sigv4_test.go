@@ -736,3 +736,24 @@ func TestAWSCLI(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialRegion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ header, query, want string }{
+		{"AWS4-HMAC-SHA256 Credential=AKID/20261201/eu-west-1/swf/aws4_request, SignedHeaders=host, Signature=abc", "", "eu-west-1"},
+		{"AWS4-HMAC-SHA256 Credential=AKID/20261201/us-gov-west-1/swf/aws4_request,SignedHeaders=host", "", "us-gov-west-1"},
+		{"", "X-Amz-Credential=AKID%2F20261201%2Fap-south-2%2Fswf%2Faws4_request", "ap-south-2"},
+		{"", "", ""},
+		{"AWS4-HMAC-SHA256 Credential=AKID/20261201/EU_WEST/swf/aws4_request", "", ""},
+		{"AWS4-HMAC-SHA256 Credential=AKID/eu-west-1/swf", "", ""},
+		{"Basic dXNlcjpwYXNz", "", ""},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/?"+tc.query, nil)
+		if tc.header != "" {
+			r.Header.Set("Authorization", tc.header)
+		}
+		if got := CredentialRegion(r); got != tc.want {
+			t.Errorf("header %q query %q: got %q, want %q", tc.header, tc.query, got, tc.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (e *Engine) Authorize(ctx context.Context, op string, in any) error {
 	if !ok || a == auth.AllowAll {
 		return nil
 	}
-	domain, keys, err := e.authQuestion(in)
+	domain, keys, err := e.authQuestion(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (e *Engine) Authorize(ctx context.Context, op string, in any) error {
 // check asks a about action on domain; a domain's tags are added as
 // aws:ResourceTag keys.
 func (e *Engine) check(a auth.Authorizer, action, domain string, keys auth.Context) error {
-	resource := auth.ARN(e.cfg.Region, e.cfg.AccountID, domain)
+	resource := e.domainARN(domain)
 	if keys == nil {
 		keys = auth.Context{}
 	}
@@ -58,7 +58,11 @@ func (e *Engine) check(a auth.Authorizer, action, domain string, keys auth.Conte
 }
 
 // authorizeDomain checks a call whose domain comes from a verified token.
+// A token of another region's domain is unknown in this one.
 func (e *Engine) authorizeDomain(ctx context.Context, op, domain string) error {
+	if !e.inRegion(ctx, domain) {
+		return swf.Unknown("Unknown task token: it belongs to a domain of another region")
+	}
 	a, ok := auth.FromContext(ctx)
 	if !ok || a == auth.AllowAll {
 		return nil
@@ -70,7 +74,7 @@ func (e *Engine) authorizeDomain(ctx context.Context, op, domain string) error {
 // empty domain means the operation decides (task-token calls). A type this
 // switch does not know is refused, so a new operation cannot slip through
 // unchecked.
-func (e *Engine) authQuestion(in any) (string, auth.Context, error) {
+func (e *Engine) authQuestion(ctx context.Context, in any) (string, auth.Context, error) {
 	k := auth.Context{}
 	set := func(key, v string) {
 		if v != "" {
@@ -131,15 +135,15 @@ func (e *Engine) authQuestion(in any) (string, auth.Context, error) {
 	case *shape.UndeprecateDomainInput:
 		return in.Name, k, nil
 	case *shape.ListDomainsInput:
-		return "*", k, nil
+		return domainKey(e.region(ctx), "*"), k, nil
 	case *shape.TagResourceInput:
 		requestTags(in.Tags)
-		return e.arnDomain(in.ResourceArn), k, nil
+		return e.arnDomain(ctx, in.ResourceArn), k, nil
 	case *shape.UntagResourceInput:
 		k[auth.KeyTagKeys] = in.TagKeys
-		return e.arnDomain(in.ResourceArn), k, nil
+		return e.arnDomain(ctx, in.ResourceArn), k, nil
 	case *shape.ListTagsForResourceInput:
-		return e.arnDomain(in.ResourceArn), k, nil
+		return e.arnDomain(ctx, in.ResourceArn), k, nil
 	case *shape.RegisterActivityTypeInput:
 		set(auth.KeyName, in.Name)
 		set(auth.KeyVersion, in.Version)
@@ -236,8 +240,8 @@ func (e *Engine) authQuestion(in any) (string, auth.Context, error) {
 // arnDomain is the domain an ARN names, or a name no domain has (so the
 // check runs against the ARN as given and the operation then reports the
 // unknown resource).
-func (e *Engine) arnDomain(arn string) string {
-	if d, err := e.domainOfARN(arn); err == nil {
+func (e *Engine) arnDomain(ctx context.Context, arn string) string {
+	if d, err := e.domainOfARN(ctx, arn); err == nil {
 		return d
 	}
 	return fmt.Sprintf("\x00%s", arn)

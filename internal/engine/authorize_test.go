@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -16,7 +17,7 @@ func TestEveryOperationHasAnAuthorizationRule(t *testing.T) {
 		if op.NewInput == nil {
 			continue
 		}
-		if _, _, err := e.authQuestion(op.NewInput()); err != nil {
+		if _, _, err := e.authQuestion(context.Background(), op.NewInput()); err != nil {
 			t.Errorf("%s: got %v, want a rule", name, err)
 		}
 	}

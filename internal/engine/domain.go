@@ -5,15 +5,17 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
 	"github.com/openswf/openswf/internal/swf"
 )
 
-// RegisterDomain creates a domain.
+// RegisterDomain creates a domain. in.Name is the domain key (Scope).
 // Faults: DomainAlreadyExistsFault, LimitExceededFault, ValidationException.
 func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInput) error {
-	if err := swf.CheckName("name", in.Name); err != nil {
+	region, name := splitDomainKey(in.Name)
+	if err := swf.CheckName("name", name); err != nil {
 		return err
 	}
 	if err := e.checkRetention(in.WorkflowExecutionRetentionPeriodInDays); err != nil {
@@ -30,10 +32,10 @@ func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInp
 	e.regMu.Lock()
 	defer e.regMu.Unlock()
 	if _, ok := e.domains[in.Name]; ok {
-		return swf.NewFault(swf.DomainAlreadyExistsFault, "Domain already exists: %s", in.Name)
+		return swf.NewFault(swf.DomainAlreadyExistsFault, "%s", name)
 	}
-	if len(e.domains) >= e.lim.MaxDomains {
-		return swf.NewFault(swf.LimitExceededFault, "this account may have at most %d domains", e.lim.MaxDomains)
+	if e.countDomainsLocked(region) >= e.lim.MaxDomains {
+		return swf.NewFault(swf.LimitExceededFault, "this account may have at most %d domains in %s", e.lim.MaxDomains, region)
 	}
 	d := &store.Domain{
 		Info: shape.DomainInfo{
@@ -50,8 +52,30 @@ func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInp
 	return nil
 }
 
-func (e *Engine) domainARN(name string) string {
-	return "arn:aws:swf:" + e.cfg.Region + ":" + e.cfg.AccountID + ":/domain/" + name
+// domainARN is the ARN of the domain with this key, in its region.
+func (e *Engine) domainARN(key string) string {
+	region, name := splitDomainKey(key)
+	return auth.ARN(region, e.cfg.AccountID, name)
+}
+
+// countDomainsLocked counts the domains of a region (the quota is per
+// region, as on AWS). e.regMu must be held.
+func (e *Engine) countDomainsLocked(region string) int {
+	n := 0
+	for key := range e.domains {
+		if r, _ := splitDomainKey(key); r == region {
+			n++
+		}
+	}
+	return n
+}
+
+// shownInfo is a domain's information as callers see it: its name and
+// its region's ARN, not the key it is kept under.
+func (e *Engine) shownInfo(d *store.Domain) shape.DomainInfo {
+	info := d.Info
+	info.Name, info.Arn = domainName(d.Info.Name), e.domainARN(d.Info.Name)
+	return info
 }
 
 func (e *Engine) checkRetention(v string) error {
@@ -73,11 +97,11 @@ func (e *Engine) DescribeDomain(ctx context.Context, in *shape.DescribeDomainInp
 	if !ok {
 		return nil, unknownDomain(in.Name)
 	}
-	info, cfg := d.Info, d.Config
+	info, cfg := e.shownInfo(d), d.Config
 	return &shape.DomainDetail{DomainInfo: &info, Configuration: &cfg}, nil
 }
 
-func unknownDomain(name string) error { return swf.Unknown("Unknown domain: %s", name) }
+func unknownDomain(key string) error { return swf.Unknown("Unknown domain: %s", domainName(key)) }
 
 // DeprecateDomain stops new executions and types in a domain.
 func (e *Engine) DeprecateDomain(ctx context.Context, in *shape.DeprecateDomainInput) error {
@@ -98,9 +122,9 @@ func (e *Engine) setDomainStatus(name string, to shape.RegistrationStatus) error
 	}
 	if d.Info.Status == to {
 		if to == shape.RegistrationStatusDeprecated {
-			return swf.NewFault(swf.DomainDeprecatedFault, "Domain is already deprecated: %s", name)
+			return swf.NewFault(swf.DomainDeprecatedFault, "%s", domainName(name))
 		}
-		return swf.NewFault(swf.DomainAlreadyExistsFault, "Domain is already registered: %s", name)
+		return swf.NewFault(swf.DomainAlreadyExistsFault, "%s", domainName(name))
 	}
 	cp := *d
 	cp.Info.Status = to
@@ -113,16 +137,17 @@ func (e *Engine) setDomainStatus(name string, to shape.RegistrationStatus) error
 
 // ListDomains lists domains of one status by name, paged.
 func (e *Engine) ListDomains(ctx context.Context, in *shape.ListDomainsInput) (*shape.DomainInfos, error) {
+	region := e.region(ctx)
 	e.regMu.RLock()
 	var all []shape.DomainInfo
-	for _, d := range e.domains {
-		if d.Info.Status == in.RegistrationStatus {
-			all = append(all, d.Info)
+	for key, d := range e.domains {
+		if r, _ := splitDomainKey(key); r == region && d.Info.Status == in.RegistrationStatus {
+			all = append(all, e.shownInfo(d))
 		}
 	}
 	e.regMu.RUnlock()
 	keys := func(i int) string { return all[i].Name }
-	page, next, err := pageOf(len(all), keys, func(i, j int) { all[i], all[j] = all[j], all[i] }, e.pager(in, ""), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
+	page, next, err := pageOf(len(all), keys, func(i, j int) { all[i], all[j] = all[j], all[i] }, e.pager(in, region), in.NextPageToken, in.MaximumPageSize, in.ReverseOrder, e.lim.ListDefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +210,7 @@ func (e *Engine) usableDomainLocked(name string) (*store.Domain, error) {
 	if d.Info.Status != shape.RegistrationStatusRegistered {
 		// The model lists no DomainDeprecatedFault for the operations that
 		// create things in a domain; AWS answers as for an unknown domain.
-		return nil, swf.Unknown("Domain is deprecated: %s", name)
+		return nil, swf.Unknown("Domain is deprecated: %s", domainName(name))
 	}
 	return d, nil
 }

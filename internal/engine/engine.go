@@ -29,10 +29,12 @@ import (
 
 // Config assembles an Engine.
 type Config struct {
-	Clock     clock.Clock
-	Store     store.Store
-	Limits    swf.Limits
-	Log       *slog.Logger
+	Clock  clock.Clock
+	Store  store.Store
+	Limits swf.Limits
+	Log    *slog.Logger
+	// Region is the region of calls whose context names none
+	// (auth.WithRegion); see region.go.
 	Region    string
 	AccountID string
 	// FatalFunc is called when a write the engine already applied in

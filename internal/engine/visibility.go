@@ -198,13 +198,15 @@ func (e *Engine) scheduleSweep() {
 	e.clk.AfterFunc(sweepInterval, e.sweep)
 }
 
-// domainOfARN returns the domain an ARN names, if it is one of ours.
-func (e *Engine) domainOfARN(arn string) (string, error) {
-	prefix := "arn:aws:swf:" + e.cfg.Region + ":" + e.cfg.AccountID + ":/domain/"
+// domainOfARN returns the key of the domain an ARN names, if it is one of
+// ours in the call's region.
+func (e *Engine) domainOfARN(ctx context.Context, arn string) (string, error) {
+	region := e.region(ctx)
+	prefix := "arn:aws:swf:" + region + ":" + e.cfg.AccountID + ":/domain/"
 	if !strings.HasPrefix(arn, prefix) || len(arn) == len(prefix) {
 		return "", swf.Unknown("Unknown resource: %s", arn)
 	}
-	return arn[len(prefix):], nil
+	return domainKey(region, arn[len(prefix):]), nil
 }
 
 // maxDomainTags is the most tags a domain may have.
@@ -217,7 +219,7 @@ func (e *Engine) TagResource(ctx context.Context, in *shape.TagResourceInput) er
 			return err
 		}
 	}
-	return e.retag(in.ResourceArn, func(tags []shape.ResourceTag) ([]shape.ResourceTag, error) {
+	return e.retag(ctx, in.ResourceArn, func(tags []shape.ResourceTag) ([]shape.ResourceTag, error) {
 		for _, t := range in.Tags {
 			tags = setTag(tags, t)
 		}
@@ -230,7 +232,7 @@ func (e *Engine) TagResource(ctx context.Context, in *shape.TagResourceInput) er
 
 // UntagResource removes tags of a domain by key.
 func (e *Engine) UntagResource(ctx context.Context, in *shape.UntagResourceInput) error {
-	return e.retag(in.ResourceArn, func(tags []shape.ResourceTag) ([]shape.ResourceTag, error) {
+	return e.retag(ctx, in.ResourceArn, func(tags []shape.ResourceTag) ([]shape.ResourceTag, error) {
 		var out []shape.ResourceTag
 		for _, t := range tags {
 			keep := true
@@ -247,7 +249,7 @@ func (e *Engine) UntagResource(ctx context.Context, in *shape.UntagResourceInput
 
 // ListTagsForResource lists a domain's tags.
 func (e *Engine) ListTagsForResource(ctx context.Context, in *shape.ListTagsForResourceInput) (*shape.ListTagsForResourceOutput, error) {
-	name, err := e.domainOfARN(in.ResourceArn)
+	name, err := e.domainOfARN(ctx, in.ResourceArn)
 	if err != nil {
 		return nil, err
 	}
@@ -260,8 +262,8 @@ func (e *Engine) ListTagsForResource(ctx context.Context, in *shape.ListTagsForR
 	return &shape.ListTagsForResourceOutput{Tags: append([]shape.ResourceTag{}, d.Tags...)}, nil
 }
 
-func (e *Engine) retag(arn string, f func([]shape.ResourceTag) ([]shape.ResourceTag, error)) error {
-	name, err := e.domainOfARN(arn)
+func (e *Engine) retag(ctx context.Context, arn string, f func([]shape.ResourceTag) ([]shape.ResourceTag, error)) error {
+	name, err := e.domainOfARN(ctx, arn)
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,9 @@ type Config struct {
 	// swf.DefaultLimits(), AWS's own.
 	Limits swf.Limits
 	Log    *slog.Logger
-	// Region and AccountID appear in ARNs (domain ARNs, for one). With Auth
-	// set, the account is the credentials file's.
+	// Region is the region of calls that name none (unsigned ones); a
+	// signed call is in its credential scope's region. AccountID appears in
+	// ARNs; with Auth set, it is the credentials file's account.
 	Region    string
 	AccountID string
 	// Auth, when set, makes every request prove its caller with a SigV4

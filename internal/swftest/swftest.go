@@ -74,6 +74,7 @@ type options struct {
 	clockAt time.Time
 	limits  oswf.Limits
 	log     *slog.Logger
+	region  string
 }
 
 // Option changes how Start builds an Env.
@@ -95,6 +96,10 @@ func WithLimits(l oswf.Limits) Option { return func(o *options) { o.limits = l }
 // Env's own client signs with access key "AKID" and secret "SECRET", so give
 // that key a principal (an administrator) for the fixtures to work.
 func WithAuth(creds *auth.Config) Option { return func(o *options) { o.auth = creds } }
+
+// WithRegion sets the server's region for calls that name none (unsigned
+// ones). The Env's client still signs for us-east-1.
+func WithRegion(r string) Option { return func(o *options) { o.region = r } }
 
 // WithLogger sends the server's log to l instead of discarding it.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -122,6 +127,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		Limits:  o.limits,
 		Log:     o.log,
 		Auth:    o.auth,
+		Region:  o.region,
 	})
 	if err != nil {
 		tb.Fatalf("start server: %v", err)

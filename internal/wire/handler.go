@@ -44,6 +44,7 @@ type Handler struct {
 	log      *slog.Logger
 	maxBytes int64
 	authz    authorizer       // the engine's Authorize, if it has one
+	scope    scoper           // the engine's Scope, if it has one
 	creds    *auth.Config     // nil: no signature checks (AllowAll)
 	now      func() time.Time // the clock signatures are checked against
 }
@@ -51,6 +52,12 @@ type Handler struct {
 // authorizer is the engine's API-level access check.
 type authorizer interface {
 	Authorize(ctx context.Context, op string, in any) error
+}
+
+// scoper places a decoded input in the region of the call (the engine's
+// Scope): domains are kept per region.
+type scoper interface {
+	Scope(ctx context.Context, in any)
 }
 
 // RequireSignatures makes the handler verify every request's SigV4
@@ -87,6 +94,7 @@ func New(eng any, log *slog.Logger, limits swf.Limits) (*Handler, error) {
 	}
 	h := &Handler{routes: routes, log: log, maxBytes: maxBytes, now: time.Now}
 	h.authz, _ = eng.(authorizer)
+	h.scope, _ = eng.(scoper)
 	return h, nil
 }
 
@@ -198,6 +206,9 @@ func (h *Handler) serve(ex *exchange) {
 		h.decodeError(ex, err)
 		return
 	}
+	if h.scope != nil {
+		h.scope.Scope(ctx, in)
+	}
 	if h.authz != nil {
 		if err := h.authz.Authorize(ctx, op, in); err != nil {
 			h.engineError(ex, err)
@@ -218,8 +229,12 @@ func (h *Handler) serve(ex *exchange) {
 // request itself and returns false when the signature is refused.
 func (h *Handler) authenticate(ex *exchange, body []byte) (context.Context, bool) {
 	r := ex.r
+	ctx := r.Context()
+	if region := auth.CredentialRegion(r); region != "" {
+		ctx = auth.WithRegion(ctx, region)
+	}
 	if h.creds == nil {
-		return auth.WithPrincipal(r.Context(), auth.AllowAll), true
+		return auth.WithPrincipal(ctx, auth.AllowAll), true
 	}
 	p, err := h.creds.Authenticate(r, body, h.now())
 	if err != nil {
@@ -237,7 +252,7 @@ func (h *Handler) authenticate(ex *exchange, body []byte) (context.Context, bool
 		auth.KeySecureTransport: {strconv.FormatBool(r.TLS != nil)},
 		auth.KeyUsername:        {p.Name()},
 	}
-	return auth.WithPrincipal(r.Context(), auth.WithGlobalKeys(p, global)), true
+	return auth.WithPrincipal(ctx, auth.WithGlobalKeys(p, global)), true
 }
 
 // decodeError answers a request that shape.Decode refused.
