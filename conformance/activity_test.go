@@ -621,8 +621,10 @@ func TestActivityClose(t *testing.T) {
 
 	t.Run("WhileDecisionTaskStarted", func(t *testing.T) {
 		t.Parallel()
-		// An activity closing while a decision task is started gets a new
-		// decision task once that one completes.
+		// An activity closing while a decision task is started schedules
+		// the next decision task at once, as AWS records it (…Started,
+		// ActivityTaskCompleted, DecisionTaskScheduled, DecisionTaskCompleted);
+		// it is handed out only once the started one completes.
 		b := setup(t)
 		task := b.startActivity(t, "a1")
 		b.signal(t)
@@ -630,9 +632,20 @@ func TestActivityClose(t *testing.T) {
 		if _, err := b.env.SWF.RespondActivityTaskCompleted(swftest.Ctx(t), &swf.RespondActivityTaskCompletedInput{TaskToken: task.TaskToken}); err != nil {
 			t.Fatalf("RespondActivityTaskCompleted: %v", err)
 		}
-		wantTail(t, b.history(t), types.EventTypeDecisionTaskStarted, types.EventTypeActivityTaskCompleted)
+		events := b.history(t)
+		wantTail(t, events, types.EventTypeDecisionTaskStarted, types.EventTypeActivityTaskCompleted, types.EventTypeDecisionTaskScheduled)
+		queued := events[len(events)-1]
+		if n := countPendingDecisions(t, b); n != 0 {
+			t.Fatalf("%d pending decision tasks while one is started, want 0", n)
+		}
 		b.env.Decide(t, aws.ToString(dt.TaskToken))
-		wantTail(t, b.history(t), types.EventTypeActivityTaskCompleted, types.EventTypeDecisionTaskCompleted, types.EventTypeDecisionTaskScheduled)
+		wantTail(t, b.history(t), types.EventTypeActivityTaskCompleted, types.EventTypeDecisionTaskScheduled, types.EventTypeDecisionTaskCompleted)
+		next := b.pollDecision(t)
+		started := swftest.Last(t, next.Events, types.EventTypeDecisionTaskStarted)
+		if started.DecisionTaskStartedEventAttributes.ScheduledEventId != queued.EventId || next.PreviousStartedEventId != dt.StartedEventId {
+			t.Fatalf("next task started from event %d (previous started %d), want %d (%d)",
+				started.DecisionTaskStartedEventAttributes.ScheduledEventId, next.PreviousStartedEventId, queued.EventId, dt.StartedEventId)
+		}
 	})
 }
 

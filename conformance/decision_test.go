@@ -492,12 +492,13 @@ func TestDecisionFailures(t *testing.T) {
 		if _, err := b.env.SWF.SignalWorkflowExecution(swftest.Ctx(t), &swf.SignalWorkflowExecutionInput{Domain: aws.String(b.domain), WorkflowId: aws.String(b.wfID), SignalName: aws.String("late")}); err != nil {
 			t.Fatalf("SignalWorkflowExecution: %v", err)
 		}
-		// The signal arrived while the task was started: no second task yet.
-		wantTail(t, b.history(t), types.EventTypeDecisionTaskStarted, types.EventTypeWorkflowExecutionSignaled)
+		// The signal arrived while the task was started: the next task is
+		// scheduled at once, as AWS records it, but not handed out yet.
+		wantTail(t, b.history(t), types.EventTypeDecisionTaskStarted, types.EventTypeWorkflowExecutionSignaled, types.EventTypeDecisionTaskScheduled)
 		b.env.Decide(t, aws.ToString(task.TaskToken), swftest.RecordMarker("m", ""), swftest.CompleteWorkflow("too early"))
 		events := b.history(t)
-		wantTail(t, events, types.EventTypeDecisionTaskCompleted, types.EventTypeMarkerRecorded,
-			types.EventTypeCompleteWorkflowExecutionFailed, types.EventTypeDecisionTaskScheduled)
+		wantTail(t, events, types.EventTypeWorkflowExecutionSignaled, types.EventTypeDecisionTaskScheduled, types.EventTypeDecisionTaskCompleted,
+			types.EventTypeMarkerRecorded, types.EventTypeCompleteWorkflowExecutionFailed)
 		a := swftest.Last(t, events, types.EventTypeCompleteWorkflowExecutionFailed).CompleteWorkflowExecutionFailedEventAttributes
 		if a.Cause != types.CompleteWorkflowExecutionFailedCauseUnhandledDecision || a.DecisionTaskCompletedEventId != swftest.Last(t, events, types.EventTypeDecisionTaskCompleted).EventId {
 			t.Fatalf("got %+v, want UNHANDLED_DECISION with the DecisionTaskCompleted id", a)
@@ -524,7 +525,10 @@ func TestDecisionFailures(t *testing.T) {
 		}
 		b.env.Decide(t, aws.ToString(task.TaskToken), swftest.FailWorkflow("r", "d"))
 		events := b.history(t)
-		wantTail(t, events, types.EventTypeFailWorkflowExecutionFailed, types.EventTypeDecisionTaskScheduled)
+		wantTail(t, events, types.EventTypeDecisionTaskScheduled, types.EventTypeDecisionTaskCompleted, types.EventTypeFailWorkflowExecutionFailed)
+		if n := swftest.Count(events, types.EventTypeDecisionTaskScheduled); n != 2 {
+			t.Fatalf("%d DecisionTaskScheduled events, want 2: the failed close needs no third", n)
+		}
 		if got := swftest.Last(t, events, types.EventTypeFailWorkflowExecutionFailed).FailWorkflowExecutionFailedEventAttributes.Cause; got != types.FailWorkflowExecutionFailedCauseUnhandledDecision {
 			t.Fatalf("got cause %s, want UNHANDLED_DECISION", got)
 		}
@@ -782,4 +786,53 @@ func TestCloseMustBeLast(t *testing.T) {
 			wantTail(t, b.history(t), types.EventTypeDecisionTaskCompleted, types.EventTypeMarkerRecorded, types.EventTypeWorkflowExecutionCompleted)
 		})
 	}
+}
+
+// TestDecisionScheduledWhileStarted: the decision task scheduled while
+// another is started (recorded at once, as AWS does) is handed out after
+// that one times out, and it survives a restart.
+func TestDecisionScheduledWhileStarted(t *testing.T) {
+	t.Parallel()
+	t.Run("Timeout", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t) // task start-to-close: the workflow type's default
+		dt := b.pollDecision(t)
+		b.signal(t)
+		queued := b.history(t)
+		wantTail(t, queued, types.EventTypeDecisionTaskStarted, types.EventTypeWorkflowExecutionSignaled, types.EventTypeDecisionTaskScheduled)
+		timeout := aws.ToString(b.describe(t).ExecutionConfiguration.TaskStartToCloseTimeout)
+		d, err := time.ParseDuration(timeout + "s")
+		if err != nil {
+			t.Fatalf("task start-to-close %q: %v", timeout, err)
+		}
+		b.env.Clock.Advance(d)
+		events := b.history(t)
+		wantTail(t, events, types.EventTypeDecisionTaskScheduled, types.EventTypeDecisionTaskTimedOut)
+		next := b.pollDecision(t)
+		started := swftest.Last(t, next.Events, types.EventTypeDecisionTaskStarted)
+		if got, want := started.DecisionTaskStartedEventAttributes.ScheduledEventId, queued[len(queued)-1].EventId; got != want {
+			t.Fatalf("next task started from event %d, want the one scheduled during the first, %d", got, want)
+		}
+		swftest.Fault[*types.UnknownResourceFault](t, b.env.TryDecide(aws.ToString(dt.TaskToken)))
+	})
+	t.Run("Restart", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		dt := b.pollDecision(t)
+		b.signal(t)
+		queued := b.history(t)
+		b.restart(t, b.env.Clock.Now())
+		if n := countPendingDecisions(t, b); n != 0 {
+			t.Fatalf("after restart: %d pending decision tasks while one is started, want 0", n)
+		}
+		b.env.Decide(t, aws.ToString(dt.TaskToken))
+		next := b.pollDecision(t)
+		started := swftest.Last(t, next.Events, types.EventTypeDecisionTaskStarted)
+		if got, want := started.DecisionTaskStartedEventAttributes.ScheduledEventId, queued[len(queued)-1].EventId; got != want {
+			t.Fatalf("after restart: next task started from event %d, want %d", got, want)
+		}
+		if n := swftest.Count(b.history(t), types.EventTypeDecisionTaskScheduled); n != 2 {
+			t.Fatalf("%d DecisionTaskScheduled, want 2", n)
+		}
+	})
 }

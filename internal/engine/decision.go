@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/shape"
@@ -15,37 +16,80 @@ import (
 var errStale = errors.New("stale")
 
 // needDecision records that the decider has something new to see. With no
-// decision task open, one is scheduled now; with one started, the next is
-// scheduled when it closes; with one scheduled, that one will show it.
+// decision task open, one is scheduled now. With one started, the next is
+// scheduled now too (as AWS records it: DecisionTaskScheduled right after
+// the event, before the started task's DecisionTaskCompleted) and handed
+// out once the started one closes. With one scheduled, that one shows it.
 func (t *txn) needDecision() {
 	r := t.x.e
 	switch {
 	case t.holdDecision:
 		t.wantDecision = true
 	case r.DecisionStartedID != 0:
-		r.DecisionNeeded = true
+		if r.DecisionQueuedID == 0 {
+			ev := t.scheduledEvent()
+			r.DecisionQueuedID, r.DecisionQueuedAt, r.DecisionQueuedList = ev.EventId, t.now, r.DecisionTaskList
+		}
 	case r.DecisionScheduledID == 0:
 		t.scheduleDecision()
 	}
 }
 
+// scheduleDecision records a DecisionTaskScheduled and offers the task to
+// the deciders.
 func (t *txn) scheduleDecision() {
 	r := t.x.e
+	ev := t.scheduledEvent()
+	r.DecisionScheduledID, r.DecisionScheduledAt = ev.EventId, t.now
+	t.offerDecision()
+}
+
+// scheduledEvent records DecisionTaskScheduled for the task list and
+// timeouts the next decision task has.
+func (t *txn) scheduledEvent() *shape.HistoryEvent {
+	r := t.x.e
 	ev := t.event(shape.EventTypeDecisionTaskScheduled)
+	// AWS always writes scheduleToStartTimeout, NONE without an override.
 	attrs := &shape.DecisionTaskScheduledEventAttributes{
-		TaskList:            &shape.TaskList{Name: r.DecisionTaskList},
-		StartToCloseTimeout: r.Config.TaskStartToCloseTimeout,
-		TaskPriority:        r.Config.TaskPriority,
+		TaskList:               &shape.TaskList{Name: r.DecisionTaskList},
+		StartToCloseTimeout:    r.Config.TaskStartToCloseTimeout,
+		TaskPriority:           r.Config.TaskPriority,
+		ScheduleToStartTimeout: swf.None,
 	}
 	if r.DecisionScheduleToStart > 0 {
 		attrs.ScheduleToStartTimeout = durationString(r.DecisionScheduleToStart)
-		t.arm(deadline{at: t.now.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: r.Info.Execution.RunId, eventID: ev.EventId})
 	}
 	ev.DecisionTaskScheduledEventAttributes = attrs
-	r.DecisionScheduledID, r.DecisionScheduledAt = ev.EventId, t.now
-	p := &pending{runID: r.Info.Execution.RunId, scheduledEventID: ev.EventId, priority: parsePriority(r.Config.TaskPriority)}
+	return ev
+}
+
+// offerDecision puts the scheduled decision task on its task list and arms
+// its schedule-to-start deadline, if the task list override has one.
+func (t *txn) offerDecision() {
+	r := t.x.e
+	if r.DecisionScheduleToStart > 0 {
+		t.arm(deadline{at: t.now.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: r.Info.Execution.RunId, eventID: r.DecisionScheduledID})
+	}
+	p := &pending{runID: r.Info.Execution.RunId, scheduledEventID: r.DecisionScheduledID, priority: parsePriority(r.Config.TaskPriority)}
 	t.x.decision = p
 	t.eng.decisionLists.get(r.Domain, r.DecisionTaskList).push(p)
+}
+
+// decisionClosed follows the close (completion or timeout) of the started
+// decision task: the task scheduled while it ran is offered now, or, if
+// the decider has something to see (want) and none was, one is scheduled.
+func (t *txn) decisionClosed(want bool) {
+	r := t.x.e
+	switch {
+	case t.x.closed:
+	case r.DecisionQueuedID != 0:
+		r.DecisionScheduledID, r.DecisionScheduledAt, r.DecisionTaskList = r.DecisionQueuedID, r.DecisionQueuedAt, r.DecisionQueuedList
+		t.offerDecision()
+	case want || r.DecisionNeeded:
+		// DecisionNeeded: a run stored before tasks were scheduled at once.
+		t.scheduleDecision()
+	}
+	r.DecisionQueuedID, r.DecisionQueuedAt, r.DecisionQueuedList, r.DecisionNeeded = 0, time.Time{}, "", false
 }
 
 // PollForDecisionTask hands out the next decision task of a task list,
@@ -223,8 +267,8 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 			r.DecisionTaskList, r.DecisionScheduleToStart = in.TaskList.Name, max(s2s, 0)
 		}
 		r.PreviousStartedEventID = r.DecisionStartedID
-		unhandled := r.DecisionNeeded
-		r.DecisionScheduledID, r.DecisionStartedID, r.DecisionNeeded = 0, 0, false
+		unhandled := r.DecisionNeeded || r.DecisionQueuedID != 0
+		r.DecisionScheduledID, r.DecisionStartedID = 0, 0
 		t.holdDecision, t.wantDecision = true, unhandled
 		authz, _ := auth.FromContext(ctx)
 		d := &decider{t: t, authz: authz, completedID: ev.EventId, unhandled: unhandled}
@@ -232,9 +276,7 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 			d.apply(&in.Decisions[i]) // a closing decision is the last (checked above)
 		}
 		t.holdDecision = false
-		if !t.x.closed && t.wantDecision {
-			t.scheduleDecision()
-		}
+		t.decisionClosed(t.wantDecision)
 		return nil
 	})
 }

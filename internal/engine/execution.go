@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
@@ -339,6 +340,7 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 	}
 	x.acts, x.actIDs, x.timers = map[int64]*actState{}, map[string]int64{}, map[string]*store.Timer{}
 	r.DecisionScheduledID, r.DecisionStartedID, r.DecisionNeeded = 0, 0, false
+	r.DecisionQueuedID, r.DecisionQueuedAt, r.DecisionQueuedList = 0, time.Time{}, ""
 	x.closed = true
 	t.dirty = true
 	t.eng.timers.forget(runID)

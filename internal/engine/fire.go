@@ -139,7 +139,7 @@ func (t *txn) decisionTimeout(d deadline) error {
 		r.DecisionTaskList, r.DecisionScheduleToStart = r.Config.TaskList.Name, 0
 	}
 	t.event(shape.EventTypeDecisionTaskTimedOut).DecisionTaskTimedOutEventAttributes = ev
-	r.DecisionScheduledID, r.DecisionStartedID, r.DecisionNeeded = 0, 0, false
-	t.scheduleDecision()
+	r.DecisionScheduledID, r.DecisionStartedID = 0, 0
+	t.decisionClosed(true)
 	return nil
 }

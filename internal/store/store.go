@@ -140,8 +140,15 @@ type Execution struct {
 	// task list unless a decision overrode it.
 	DecisionTaskList        string
 	DecisionScheduleToStart int64 `json:",omitzero"` // seconds, 0 = none
-	// DecisionNeeded records that events arrived while a decision task was
-	// started; a new one is scheduled when that one closes.
+	// DecisionQueued* is the decision task scheduled (its
+	// DecisionTaskScheduled recorded) while another was started; it is
+	// handed out once that one closes.
+	DecisionQueuedID   int64     `json:",omitzero"`
+	DecisionQueuedAt   time.Time `json:",omitzero"`
+	DecisionQueuedList string    `json:",omitzero"`
+	// DecisionNeeded is how runs stored by earlier versions recorded events
+	// that arrived while a decision task was started: a new one is
+	// scheduled when that one closes. Nothing sets it any more.
 	DecisionNeeded bool `json:",omitzero"`
 
 	// ExpiresAt is when the execution times out (zero = never).
