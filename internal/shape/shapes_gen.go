@@ -1662,7 +1662,7 @@ func (WorkflowExecutionCancelRequestedCause) Values() []WorkflowExecutionCancelR
 // WorkflowExecutionCancelRequestedEventAttributes is the SWF WorkflowExecutionCancelRequestedEventAttributes structure.
 type WorkflowExecutionCancelRequestedEventAttributes struct {
 	Cause                     WorkflowExecutionCancelRequestedCause `json:"cause,omitempty"`
-	ExternalInitiatedEventId  int64                                 `json:"externalInitiatedEventId,omitempty"`
+	ExternalInitiatedEventId  int64                                 `json:"externalInitiatedEventId"`
 	ExternalWorkflowExecution *WorkflowExecution                    `json:"externalWorkflowExecution,omitempty"`
 }
 
@@ -1754,13 +1754,13 @@ type WorkflowExecutionOpenCounts struct {
 	OpenActivityTasks           int32 `json:"openActivityTasks"`
 	OpenChildWorkflowExecutions int32 `json:"openChildWorkflowExecutions"`
 	OpenDecisionTasks           int32 `json:"openDecisionTasks"`
-	OpenLambdaFunctions         int32 `json:"openLambdaFunctions,omitempty"`
+	OpenLambdaFunctions         int32 `json:"openLambdaFunctions"`
 	OpenTimers                  int32 `json:"openTimers"`
 }
 
 // WorkflowExecutionSignaledEventAttributes is the SWF WorkflowExecutionSignaledEventAttributes structure.
 type WorkflowExecutionSignaledEventAttributes struct {
-	ExternalInitiatedEventId  int64              `json:"externalInitiatedEventId,omitempty"`
+	ExternalInitiatedEventId  int64              `json:"externalInitiatedEventId"`
 	ExternalWorkflowExecution *WorkflowExecution `json:"externalWorkflowExecution,omitempty"`
 	Input                     string             `json:"input,omitempty"`
 	SignalName                string             `json:"signalName"`
@@ -2152,12 +2152,15 @@ var Operations = map[string]*Operation{
 // AlwaysSent lists, by shape, the members (JSON names) that answers carry
 // even when zero, beyond the model's required ones (always_sent.txt).
 var AlwaysSent = map[string][]string{
-	"DecisionTask":                            {"previousStartedEventId"},
-	"ListTagsForResourceOutput":               {"tags"},
-	"PendingTaskCount":                        {"truncated"},
-	"WorkflowExecutionCount":                  {"truncated"},
-	"WorkflowExecutionInfo":                   {"cancelRequested"},
-	"WorkflowExecutionStartedEventAttributes": {"parentInitiatedEventId"},
+	"DecisionTask":              {"previousStartedEventId"},
+	"ListTagsForResourceOutput": {"tags"},
+	"PendingTaskCount":          {"truncated"},
+	"WorkflowExecutionCancelRequestedEventAttributes": {"externalInitiatedEventId"},
+	"WorkflowExecutionCount":                          {"truncated"},
+	"WorkflowExecutionInfo":                           {"cancelRequested"},
+	"WorkflowExecutionOpenCounts":                     {"openLambdaFunctions"},
+	"WorkflowExecutionSignaledEventAttributes":        {"externalInitiatedEventId"},
+	"WorkflowExecutionStartedEventAttributes":         {"parentInitiatedEventId"},
 }
 
 // SendLists sets the nil lists that the answer out always carries to
