@@ -30,6 +30,11 @@ import (
 // name follows it.
 const targetPrefix = "SimpleWorkflowService."
 
+// legacyTargetPrefix is the X-Amz-Target prefix boto 2 (and frameworks
+// built on it, such as older simpleflow) send; AWS answers it like the
+// short one, with Content-Type application/json.
+const legacyTargetPrefix = "com.amazonaws.swf.service.model.SimpleWorkflowService."
+
 // contentType is what AWS answers for the JSON 1.0 protocol.
 const contentType = "application/x-amz-json-1.0"
 
@@ -171,6 +176,11 @@ func (h *Handler) serve(ex *exchange) {
 		target = r.URL.Query().Get("X-Amz-Target")
 	}
 	op, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok {
+		if op, ok = strings.CutPrefix(target, legacyTargetPrefix); ok {
+			ex.w.Header().Set("Content-Type", "application/json")
+		}
+	}
 	if !ok || shape.Operations[op] == nil {
 		if target == "" {
 			h.fault(ex, swf.UnknownOperationException, "Missing X-Amz-Target header")

@@ -216,6 +216,32 @@ func TestSuccess(t *testing.T) {
 	})
 }
 
+// TestLegacyTarget: boto 2 and the frameworks built on it send the long
+// X-Amz-Target prefix and application/json; AWS answers them as usual,
+// as application/json.
+func TestLegacyTarget(t *testing.T) {
+	t.Parallel()
+	b := setup(t, swf.DefaultLimits())
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"name":"d1"}`))
+	r.Header.Set("X-Amz-Target", legacyTargetPrefix+"DescribeDomain")
+	r.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	w := httptest.NewRecorder()
+	b.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"d1"`) {
+		t.Fatalf("got %d %s, want 200 naming d1", w.Code, w.Body)
+	}
+	if got := w.Header().Get("Content-Type"); got != "application/json" {
+		t.Fatalf("Content-Type %q, want application/json", got)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
+	r.Header.Set("X-Amz-Target", "com.amazonaws.swf.service.model.Other.DescribeDomain")
+	w = httptest.NewRecorder()
+	b.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "UnknownOperationException") {
+		t.Fatalf("another service's target: got %d %s, want UnknownOperationException", w.Code, w.Body)
+	}
+}
+
 func TestRequestIDUnique(t *testing.T) {
 	t.Parallel()
 	b := setup(t, swf.DefaultLimits())
