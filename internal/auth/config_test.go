@@ -159,3 +159,25 @@ func TestLoad(t *testing.T) {
 		}
 	})
 }
+
+func TestPrincipalName(t *testing.T) {
+	c, err := Parse([]byte(withStatement(`[{"Effect": "Allow", "Action": "swf:*", "Resource": "*"}]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Principals()[0]
+	var none *Principal
+	for _, tc := range []struct {
+		a    Authorizer
+		want string
+	}{
+		{p, "worker"},
+		{WithGlobalKeys(p, Context{"aws:SecureTransport": {"false"}}), "worker"},
+		{AllowAll, ""},
+		{none, ""},
+	} {
+		if got := PrincipalName(tc.a); got != tc.want {
+			t.Errorf("PrincipalName(%#v) = %q, want %q", tc.a, got, tc.want)
+		}
+	}
+}

@@ -109,6 +109,21 @@ func FromContext(ctx context.Context) (Authorizer, bool) {
 	return a, ok && a != nil
 }
 
+// PrincipalName returns the name of the principal a answers for (the name
+// in the credentials file), looking through WithGlobalKeys, or "" if a is
+// no principal (AllowAll, a bare *Policy).
+func PrincipalName(a Authorizer) string {
+	switch a := a.(type) {
+	case *Principal:
+		if a != nil {
+			return a.name
+		}
+	case globalKeys:
+		return PrincipalName(a.a)
+	}
+	return ""
+}
+
 // WithGlobalKeys returns an Authorizer that adds keys (aws:SourceIp,
 // aws:SecureTransport, ...) to the Context of every question before asking
 // a. A key the question already has keeps its own values.

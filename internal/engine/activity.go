@@ -130,15 +130,46 @@ func heartbeatDeadline(a *store.Activity) time.Time {
 // startedActivity checks an activity task token and returns the open,
 // started task it names. x.mu must be held.
 func startedActivityLocked(x *execState, tok token) (*actState, error) {
+	if x.e.Domain != tok.Domain {
+		return nil, unknownActivity(tok)
+	}
+	if x.closed {
+		return nil, unknownExecution(x.e.Info.Execution)
+	}
 	s := x.acts[tok.ScheduledEventID]
-	if x.closed || x.e.Domain != tok.Domain || s == nil || s.a.StartedEventID == 0 || s.a.Nonce != tok.Nonce {
-		return nil, unknownActivity()
+	if s == nil || s.a.StartedEventID == 0 || s.a.Nonce != tok.Nonce {
+		return nil, unknownActivity(tok)
 	}
 	return s, nil
 }
 
-func unknownActivity() error {
-	return swf.Unknown("Unknown activity task: it is closed, timed out, or the task token is not valid")
+// unknownActivity is AWS's fault for the token of an activity task that is
+// no longer open (completed, failed, canceled or timed out) in an open run.
+func unknownActivity(tok token) error {
+	return swf.Unknown("Unknown activity, scheduledEventId = %d", tok.ScheduledEventID)
+}
+
+// unknownExecution is AWS's fault for a run that does not exist or, for a
+// task token, is no longer open.
+func unknownExecution(we *shape.WorkflowExecution) error {
+	return swf.Unknown("Unknown execution: WorkflowExecution=[workflowId=%s, runId=%s]", we.WorkflowId, we.RunId)
+}
+
+// invalidActivityToken is the fault for a task token this service did not
+// issue as an activity task token (AWS's wording is not known).
+func invalidActivityToken() error {
+	return swf.Unknown("Invalid activity task token: this service did not issue it")
+}
+
+// activityRunGone is the fault for a verified activity task token whose run
+// is no longer open: AWS names the run, which the store still holds unless
+// its retention period has passed.
+func (e *Engine) activityRunGone(ctx context.Context, tok token) error {
+	r, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: tok.Domain, RunID: tok.RunID})
+	if err != nil {
+		return unknownActivity(tok)
+	}
+	return unknownExecution(r.Info.Execution)
 }
 
 // RecordActivityTaskHeartbeat records a worker's progress and resets the
@@ -152,7 +183,7 @@ func unknownActivity() error {
 func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.RecordActivityTaskHeartbeatInput) (*shape.ActivityTaskStatus, error) {
 	tok, err := e.tokens.decode(in.TaskToken, tokenActivity)
 	if err != nil {
-		return nil, unknownActivity()
+		return nil, invalidActivityToken()
 	}
 	if err := e.authorizeDomain(ctx, "RecordActivityTaskHeartbeat", tok.Domain); err != nil {
 		return nil, err
@@ -161,7 +192,7 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 	x := e.execs[tok.RunID]
 	e.execMu.RUnlock()
 	if x == nil {
-		return nil, unknownActivity()
+		return nil, e.activityRunGone(ctx, tok)
 	}
 	x.mu.Lock()
 	s, err := startedActivityLocked(x, tok)
@@ -191,12 +222,14 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close func(t *txn, a *store.Activity)) error {
 	tok, err := e.tokens.decode(taskToken, tokenActivity)
 	if err != nil {
-		return unknownActivity()
+		return invalidActivityToken()
 	}
 	if err := e.authorizeDomain(ctx, op, tok.Domain); err != nil {
 		return err
 	}
+	checked := false // f ran: the run was open, and f's fault says what is wrong
 	err = e.run(tok.RunID, func(t *txn) error {
+		checked = true
 		s, err := startedActivityLocked(t.x, tok)
 		if err != nil {
 			return err
@@ -206,8 +239,8 @@ func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close 
 		t.needDecision()
 		return nil
 	})
-	if isUnknown(err) {
-		return unknownActivity()
+	if !checked && isUnknown(err) {
+		return e.activityRunGone(ctx, tok)
 	}
 	return err
 }

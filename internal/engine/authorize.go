@@ -52,9 +52,18 @@ func (e *Engine) check(a auth.Authorizer, action, domain string, keys auth.Conte
 	}
 	e.regMu.RUnlock()
 	if !a.Allowed(action, resource, keys) {
-		return swf.NewFault(swf.OperationNotPermittedFault, "User is not authorized to perform: %s on resource: %s", action, resource)
+		return swf.NewFault(swf.OperationNotPermittedFault, "User: %s is not authorized to perform: %s on resource: %s", e.callerARN(a), action, resource)
 	}
 	return nil
+}
+
+// callerARN names the caller in an OperationNotPermittedFault, as IAM's
+// denials do: the user's ARN, or anonymous for a caller with no name.
+func (e *Engine) callerARN(a auth.Authorizer) string {
+	if name := auth.PrincipalName(a); name != "" {
+		return "arn:aws:iam::" + e.cfg.AccountID + ":user/" + name
+	}
+	return "anonymous"
 }
 
 // authorizeDomain checks a call whose domain comes from a verified token.

@@ -43,7 +43,7 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	}, wt.Config)
 	var undef *undefinedError
 	if errors.As(err, &undef) {
-		return nil, swf.NewFault(swf.DefaultUndefinedFault, "%s", undef.Error())
+		return nil, swf.NewFault(swf.DefaultUndefinedFault, "%s", undefinedParameter(in, wt.Config, undef.what))
 	}
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	}, e.clk.Now().UTC())
 	switch {
 	case errors.Is(err, errAlreadyRunning):
-		return nil, swf.NewFault(swf.WorkflowExecutionAlreadyStartedFault, "Workflow execution already started: %s", in.WorkflowId)
+		return nil, swf.NewFault(swf.WorkflowExecutionAlreadyStartedFault, "Already Started")
 	case errors.Is(err, errOpenLimit):
 		return nil, swf.NewFault(swf.LimitExceededFault, "a domain may have at most %d open executions", e.lim.MaxOpenExecutionsPerDom)
 	case err != nil:

@@ -104,7 +104,7 @@ func (e *Engine) registerCheckLocked(domain string, exists bool, count int, kind
 		return err
 	}
 	if exists {
-		return swf.NewFault(swf.TypeAlreadyExistsFault, "%s already exists: [name=%s, version=%s]", kind, name, version)
+		return swf.NewFault(swf.TypeAlreadyExistsFault, "%s=[name=%s, version=%s]", kind, name, version)
 	}
 	if count >= e.lim.MaxTypesPerDomain {
 		return swf.NewFault(swf.LimitExceededFault, "a domain may have at most %d %ss", e.lim.MaxTypesPerDomain, kind)
@@ -185,11 +185,11 @@ type typeStatus struct {
 func (s typeStatus) check(kind, name, version string, cur shape.RegistrationStatus) error {
 	switch {
 	case s.delete && cur != shape.RegistrationStatusDeprecated:
-		return swf.NewFault(swf.TypeNotDeprecatedFault, "%s must be deprecated before it is deleted: [name=%s, version=%s]", kind, name, version)
+		return swf.NewFault(swf.TypeNotDeprecatedFault, "%s=[name=%s, version=%s] is not deprecated: deprecate it before deleting it", kind, name, version)
 	case !s.delete && cur == s.to && s.to == shape.RegistrationStatusDeprecated:
-		return swf.NewFault(swf.TypeDeprecatedFault, "%s is already deprecated: [name=%s, version=%s]", kind, name, version)
+		return swf.NewFault(swf.TypeDeprecatedFault, "%s=[name=%s, version=%s]", kind, name, version)
 	case !s.delete && cur == s.to:
-		return swf.NewFault(swf.TypeAlreadyExistsFault, "%s is already registered: [name=%s, version=%s]", kind, name, version)
+		return swf.NewFault(swf.TypeAlreadyExistsFault, "%s=[name=%s, version=%s]", kind, name, version)
 	}
 	return nil
 }

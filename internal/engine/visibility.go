@@ -29,17 +29,31 @@ func (e *Engine) params(q listQuery) (*store.ExecutionListParams, error) {
 	if err := e.domainExists(q.domain); err != nil {
 		return nil, err
 	}
-	if !q.open && (q.start == nil) == (q.close == nil) {
-		return nil, swf.Invalid("exactly one of startTimeFilter and closeTimeFilter must be given")
-	}
-	n := 0
-	for _, set := range []bool{q.execution != nil, q.typ != nil, q.tag != nil, q.closeStatus != nil} {
-		if set {
-			n++
+	// AWS names the filters given by their shapes, in this order (one
+	// message from AWS shows [WorkflowTypeFilter, CloseStatusFilter]), and
+	// checks them before the time filters (as moto does).
+	var given []string
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{
+		{q.execution != nil, "WorkflowExecutionFilter"},
+		{q.typ != nil, "WorkflowTypeFilter"},
+		{q.tag != nil, "TagFilter"},
+		{q.closeStatus != nil, "CloseStatusFilter"},
+	} {
+		if f.set {
+			given = append(given, f.name)
 		}
 	}
-	if n > 1 {
-		return nil, swf.Invalid("executionFilter, typeFilter, tagFilter and closeStatusFilter are mutually exclusive: give at most one")
+	if len(given) > 1 {
+		return nil, swf.Invalid("Cannot specify more than one exclusive filters in the same query: [%s]", strings.Join(given, ", "))
+	}
+	if !q.open && q.start != nil && q.close != nil {
+		return nil, swf.Invalid("Cannot specify both a startTimeFilter and a closeTimeFilter")
+	}
+	if !q.open && q.start == nil && q.close == nil {
+		return nil, swf.Invalid("Must specify time filter")
 	}
 	p := &store.ExecutionListParams{Domain: q.domain, Open: q.open}
 	if !q.open {
