@@ -161,13 +161,13 @@ func invalidActivityToken() error {
 	return swf.Unknown("Invalid activity task token: this service did not issue it")
 }
 
-// activityRunGone is the fault for a verified activity task token whose run
-// is no longer open: AWS names the run, which the store still holds unless
-// its retention period has passed.
-func (e *Engine) activityRunGone(ctx context.Context, tok token) error {
+// runGone is the fault for a verified task token whose run is no longer
+// open: AWS names the run, which the store still holds unless its
+// retention period has passed (then the task's own fault, otherwise).
+func (e *Engine) runGone(ctx context.Context, tok token, otherwise error) error {
 	r, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: tok.Domain, RunID: tok.RunID})
 	if err != nil {
-		return unknownActivity(tok)
+		return otherwise
 	}
 	return unknownExecution(r.Info.Execution)
 }
@@ -192,7 +192,7 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 	x := e.execs[tok.RunID]
 	e.execMu.RUnlock()
 	if x == nil {
-		return nil, e.activityRunGone(ctx, tok)
+		return nil, e.runGone(ctx, tok, unknownActivity(tok))
 	}
 	x.mu.Lock()
 	s, err := startedActivityLocked(x, tok)
@@ -240,7 +240,7 @@ func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close 
 		return nil
 	})
 	if !checked && isUnknown(err) {
-		return e.activityRunGone(ctx, tok)
+		return e.runGone(ctx, tok, unknownActivity(tok))
 	}
 	return err
 }

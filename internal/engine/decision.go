@@ -223,7 +223,7 @@ func (e *Engine) decisionTaskPage(ctx context.Context, in *shape.PollForDecision
 func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.RespondDecisionTaskCompletedInput) error {
 	tok, err := e.tokens.decode(in.TaskToken, tokenDecision)
 	if err != nil {
-		return swf.Unknown("Unknown decision task: the task token is not valid")
+		return swf.Unknown("Invalid decision task token: this service did not issue it")
 	}
 	if err := e.authorizeDomain(ctx, "RespondDecisionTaskCompleted", tok.Domain); err != nil {
 		return err
@@ -246,13 +246,16 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		if closesRun(in.Decisions[i].DecisionType) && i != len(in.Decisions)-1 {
 			// AWS refuses the whole answer, so that no decision after the
 			// close is silently dropped; the task stays open for a corrected one.
-			return swf.Invalid("Close must be last decision in list: decisions.%d.member is %s, followed by %d more", i+1, in.Decisions[i].DecisionType, len(in.Decisions)-1-i)
+			return swf.Invalid("Close must be last decision in list")
 		}
+	}
+	if !e.isOpen(tok.RunID) {
+		return e.runGone(ctx, tok, unknownDecisionTask(tok))
 	}
 	return e.run(tok.RunID, func(t *txn) error {
 		r := t.x.e
 		if r.Domain != tok.Domain || r.DecisionStartedID == 0 || r.DecisionScheduledID != tok.ScheduledEventID || uint64(r.DecisionAttempt) != tok.Nonce {
-			return swf.Unknown("Unknown decision task: it has already been completed or has timed out")
+			return unknownDecisionTask(tok)
 		}
 		ev := t.event(shape.EventTypeDecisionTaskCompleted)
 		ev.DecisionTaskCompletedEventAttributes = &shape.DecisionTaskCompletedEventAttributes{
@@ -279,6 +282,19 @@ func (e *Engine) RespondDecisionTaskCompleted(ctx context.Context, in *shape.Res
 		t.decisionClosed(t.wantDecision)
 		return nil
 	})
+}
+
+// unknownDecisionTask is the fault for the token of a decision task that
+// completed or timed out, in AWS's words (as moto copies them).
+func unknownDecisionTask(tok token) error {
+	return swf.Unknown("Unknown decision task, scheduledEventId = %d", tok.ScheduledEventID)
+}
+
+// isOpen reports whether the run is open (in memory).
+func (e *Engine) isOpen(runID string) bool {
+	e.execMu.RLock()
+	defer e.execMu.RUnlock()
+	return e.execs[runID] != nil
 }
 
 // closesRun reports whether a decision of this type closes the run.
@@ -534,7 +550,7 @@ func (t *txn) dropTimer(tm *store.Timer) {
 func (e *Engine) checkDecision(i int, d *shape.Decision) error {
 	path := fmt.Sprintf("decisions.%d.member", i+1)
 	missing := func(member string) error {
-		return swf.Invalid("1 validation error detected: Value null at '%s.%s' failed to satisfy constraint: Member must not be null (decisionType is %s)", path, member, d.DecisionType)
+		return swf.Invalid("1 validation error detected: Value null at '%s.%s' failed to satisfy constraint: Member must not be null", path, member)
 	}
 	name := func(member, v string) error { return swf.CheckName(path+"."+member, v) }
 	switch d.DecisionType {

@@ -360,7 +360,7 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 	x.mu.Lock()
 	if x.closed {
 		x.mu.Unlock()
-		return errUnknownRun(x.e.Info.Execution.RunId)
+		return unknownExecution(x.e.Info.Execution)
 	}
 	t := e.begin(x)
 	if err := f(t); err != nil {

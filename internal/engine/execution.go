@@ -43,7 +43,7 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	}, wt.Config)
 	var undef *undefinedError
 	if errors.As(err, &undef) {
-		return nil, swf.NewFault(swf.DefaultUndefinedFault, "%s", undefinedParameter(in, wt.Config, undef.what))
+		return nil, swf.NewFault(swf.DefaultUndefinedFault, "%s", undef.what)
 	}
 	if err != nil {
 		return nil, err

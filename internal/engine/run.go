@@ -49,15 +49,17 @@ func (e *Engine) resolveConfig(given shape.WorkflowExecutionConfiguration, d sha
 	if cfg.TaskList == nil {
 		cfg.TaskList = d.DefaultTaskList
 	}
+	// In the order AWS checks them: its DefaultUndefinedFault names the
+	// first one missing.
 	switch {
-	case cfg.TaskList == nil:
-		return cfg, &undefinedError{"taskList"}
-	case cfg.ChildPolicy == "":
-		return cfg, &undefinedError{"childPolicy"}
 	case cfg.ExecutionStartToCloseTimeout == "":
 		return cfg, &undefinedError{"executionStartToCloseTimeout"}
+	case cfg.TaskList == nil:
+		return cfg, &undefinedError{"taskList"}
 	case cfg.TaskStartToCloseTimeout == "":
 		return cfg, &undefinedError{"taskStartToCloseTimeout"}
+	case cfg.ChildPolicy == "":
+		return cfg, &undefinedError{"childPolicy"}
 	}
 	if _, err := swf.ParseDuration("executionStartToCloseTimeout", cfg.ExecutionStartToCloseTimeout, false, e.lim.MaxDurationSeconds); err != nil {
 		return cfg, err
@@ -75,7 +77,7 @@ func (e *Engine) usableWorkflowType(domain string, wt *shape.WorkflowType) (*sto
 		return nil, err
 	}
 	if t.Info.Status != shape.RegistrationStatusRegistered {
-		return nil, swf.NewFault(swf.TypeDeprecatedFault, "WorkflowType is deprecated: [name=%s, version=%s]", wt.Name, wt.Version)
+		return nil, swf.NewFault(swf.TypeDeprecatedFault, "WorkflowType=[name=%s, version=%s]", wt.Name, wt.Version)
 	}
 	return t, nil
 }
