@@ -37,6 +37,7 @@ type Store struct {
 	done   chan struct{}
 	closed sync.Once
 	log    *slog.Logger
+	lock   *os.File // the data directory's lock, held until Close
 }
 
 type request struct {
@@ -52,6 +53,20 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(dir, log)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(dir string, log *slog.Logger) (*Store, error) {
 	path := filepath.Join(dir, "swf.db")
 	// WAL: readers never block the writer. synchronous(NORMAL): SQLite
 	// does not flush at commit; the writer flushes the WAL itself before it
@@ -130,7 +145,11 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		<-s.done
 	})
-	return errors.Join(s.r.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.w.Close())
+	if s.lock != nil {
+		s.lock.Close() // after the database: the next owner finds it closed
+	}
+	return err
 }
 
 // Submit queues c; the channel yields the commit's outcome.

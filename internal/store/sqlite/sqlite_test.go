@@ -1,7 +1,10 @@
 package sqlite_test
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,4 +35,31 @@ func opener() storetest.Opener {
 		}
 		return s
 	}
+}
+
+// TestDataDirLocked: one process owns a data directory; a second Open
+// (another server) is refused with a message naming the owner, and the
+// directory is free again once the first closes.
+func TestDataDirLocked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, err := sqlite.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.Open(dir, nil)
+	if err == nil {
+		t.Fatal("a second Open of a data directory in use succeeded")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "in use") || !strings.Contains(msg, fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("got %q, want it to say the directory is in use by process %d", msg, os.Getpid())
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := sqlite.Open(dir, nil)
+	if err != nil {
+		t.Fatalf("Open after the owner closed: %v", err)
+	}
+	again.Close()
 }
