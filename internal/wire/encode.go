@@ -81,10 +81,15 @@ var emptyPoll = map[string][]byte{
 	"PollForDecisionTask": []byte(`{"previousStartedEventId":0,"startedEventId":0}`),
 }
 
-// writeOutput answers 200 with out encoded, or {} when there is no output
-// (the empty-poll answer for a poll that got no task).
+// writeOutput answers 200 with out encoded. An operation without output
+// answers an empty body, as AWS does (Content-Length: 0); a nil output of
+// one that has an output answers {} (or the empty-poll answer for a poll
+// that got no task).
 func (h *Handler) writeOutput(ex *exchange, out any) {
 	body := []byte("{}")
+	if shape.Operations[ex.op].Output == "" {
+		body = nil
+	}
 	if b, ok := emptyPoll[ex.op]; ok && out == nil {
 		body = b
 	}
