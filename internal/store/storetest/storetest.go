@@ -28,6 +28,15 @@ func Exercise(t *testing.T, open Opener) {
 	t.Run("Secret", func(t *testing.T) { testSecret(t, open) })
 	t.Run("PurgeClosed", func(t *testing.T) { testPurge(t, open) })
 	t.Run("OpenThenClosed", func(t *testing.T) { testOpenThenClosed(t, open) })
+	t.Run("ListFilters", func(t *testing.T) { testListFilters(t, open) })
+	t.Run("ListPaging", func(t *testing.T) { testListPaging(t, open) })
+	t.Run("HeartbeatDetails", func(t *testing.T) { testHeartbeatDetails(t, open) })
+	t.Run("RecordBytes", func(t *testing.T) { testRecordBytes(t, open) })
+	t.Run("TypesAndDomains", func(t *testing.T) { testTypesAndDomains(t, open) })
+	t.Run("SubmitOrder", func(t *testing.T) { testSubmitOrder(t, open) })
+	t.Run("FailedAmongOthers", func(t *testing.T) { testFailedAmongOthers(t, open) })
+	t.Run("SubmitAfterClose", func(t *testing.T) { testSubmitAfterClose(t, open) })
+	t.Run("EventsWhole", func(t *testing.T) { testEventsWhole(t, open) })
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
