@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrations are the schema's versions: migrations[i] takes a database from
+// version i to version i+1. Open applies the missing ones in order, each in
+// its own transaction. Never edit a released step: add a new one.
+//
+// Tables are created unqualified, in the first schema of the connection's
+// search_path (public by default), so several stores can share a database
+// in schemas of their own (the tests do).
+//
+// Records are JSON in text columns, as in the sqlite driver, not jsonb:
+// jsonb refuses the escape \u0000 that Go writes for a NUL in an input or
+// a result; it would parse and rebuild every record on the way in, and an
+// open run's record is rewritten with every event; and nothing looks
+// inside the JSON (the listings' filters have columns of their own).
+// Keys and sorted columns use the "C" collation, byte order: the same
+// order as SQLite's, so listings page through runs the same way on both,
+// and the cheapest comparison.
+var migrations = []string{
+	// 1: the schema of the sqlite driver.
+	`CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL);
+	CREATE TABLE domains (name text COLLATE "C" PRIMARY KEY, data text NOT NULL);
+	CREATE TABLE activity_types (domain text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL, version text COLLATE "C" NOT NULL,
+		data text NOT NULL, PRIMARY KEY (domain, name, version));
+	CREATE TABLE workflow_types (domain text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL, version text COLLATE "C" NOT NULL,
+		data text NOT NULL, PRIMARY KEY (domain, name, version));
+	-- An open run's row is rewritten with every event: room left on each
+	-- page lets PostgreSQL update it in place (HOT), without index writes.
+	CREATE TABLE executions (
+		run_id text COLLATE "C" PRIMARY KEY,
+		domain text COLLATE "C" NOT NULL,
+		workflow_id text COLLATE "C" NOT NULL,
+		open boolean NOT NULL,
+		start_ms bigint NOT NULL,
+		close_ms bigint NOT NULL,
+		type_name text COLLATE "C" NOT NULL,
+		type_version text COLLATE "C" NOT NULL,
+		close_status text COLLATE "C" NOT NULL,
+		tags text[] COLLATE "C" NOT NULL,
+		data text NOT NULL
+	) WITH (fillfactor = 80);
+	CREATE INDEX executions_by_start ON executions (domain, open, start_ms, run_id);
+	CREATE INDEX executions_by_close ON executions (domain, open, close_ms, run_id);
+	CREATE INDEX executions_by_workflow ON executions (domain, workflow_id, start_ms);
+	CREATE TABLE events (run_id text COLLATE "C" NOT NULL, event_id bigint NOT NULL, data text NOT NULL, PRIMARY KEY (run_id, event_id));
+	-- Heartbeat progress has its own columns, so a heartbeat rewrites only
+	-- them (in place: they are not indexed), never the data with its input.
+	-- hb_at is Unix nanoseconds (timestamptz keeps microseconds only);
+	-- hb_details is bytea because text cannot hold a NUL.
+	CREATE TABLE activities (run_id text COLLATE "C" NOT NULL, scheduled_event_id bigint NOT NULL, data text NOT NULL,
+		hb_at bigint, hb_details bytea, PRIMARY KEY (run_id, scheduled_event_id)) WITH (fillfactor = 80);
+	CREATE TABLE timers (run_id text COLLATE "C" NOT NULL, timer_id text COLLATE "C" NOT NULL, data text NOT NULL,
+		PRIMARY KEY (run_id, timer_id));`,
+}
+
+// latestVersion is the schema version this binary writes.
+var latestVersion = len(migrations)
+
+// migrate brings the database's schema to latestVersion, one step per
+// transaction. Each transaction first takes an advisory lock keyed by the
+// schema, so processes starting at once apply each step once; the others
+// wait, then find it applied. A database at a later version than this
+// binary knows (written by a newer swf) is refused.
+func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	var schema *string
+	var path string
+	if err := pool.QueryRow(ctx, `SELECT current_schema(), current_setting('search_path')`).Scan(&schema, &path); err != nil {
+		return err
+	}
+	if schema == nil {
+		return fmt.Errorf("no schema of the search_path (%s) exists: create it, or name one that does", path)
+	}
+	for {
+		done, err := migrateStep(ctx, pool, log, migrations)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next missing step of steps, if any, and reports
+// whether none was missing.
+func migrateStep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, steps []string) (done bool, err error) {
+	var applied int
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('openswf schema ' || coalesce(current_schema(), '')))`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var v int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+			return err
+		}
+		switch {
+		case v > len(steps):
+			return fmt.Errorf("the database schema is at version %d, newer than this swf's (version %d): it was written by a newer swf; run that version or a later one", v, len(steps))
+		case v == len(steps):
+			done = true
+			return nil
+		}
+		if _, err := tx.Exec(ctx, steps[v]); err != nil {
+			return fmt.Errorf("schema version %d: %w", v+1, err)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v+1)
+		applied = v + 1
+		return err
+	})
+	if err == nil && !done {
+		log.Info("database schema migrated", "version", applied)
+	}
+	return done, err
+}
