@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,30 @@ func TestPrincipalName(t *testing.T) {
 		if got := PrincipalName(tc.a); got != tc.want {
 			t.Errorf("PrincipalName(%#v) = %q, want %q", tc.a, got, tc.want)
 		}
+	}
+}
+
+// TestCallContext: the caller and the region travel together in one
+// context value; an unchecked caller costs one allocation per call.
+func TestCallContext(t *testing.T) {
+	ctx := WithRegion(WithPrincipal(context.Background(), AllowAll), "eu-west-1")
+	if a, ok := FromContext(ctx); !ok || a != AllowAll {
+		t.Fatalf("caller %v, %v after WithRegion; want AllowAll", a, ok)
+	}
+	if r, ok := RegionFrom(ctx); !ok || r != "eu-west-1" {
+		t.Fatalf("region %q, %v; want eu-west-1", r, ok)
+	}
+	if r, ok := RegionFrom(WithPrincipal(ctx, AllowAll)); !ok || r != "eu-west-1" {
+		t.Fatalf("WithPrincipal dropped the region: %q, %v", r, ok)
+	}
+	if _, ok := FromContext(WithRegion(context.Background(), "us-east-1")); ok {
+		t.Fatal("a region alone made a caller")
+	}
+	if _, ok := RegionFrom(WithCall(context.Background(), AllowAll, "")); ok {
+		t.Fatal("an empty region was reported")
+	}
+	base := context.Background()
+	if n := testing.AllocsPerRun(100, func() { _ = WithCall(base, AllowAll, "us-east-1") }); n != 1 {
+		t.Fatalf("WithCall(AllowAll) allocates %v times, want 1", n)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Context holds the condition keys of one authorization decision and their
@@ -94,19 +96,60 @@ type allowAll struct{}
 
 func (allowAll) Allowed(string, string, Context) bool { return true }
 
-type principalKey struct{}
+// callKey keys the one context value that describes a call: who makes it
+// and the region it is made to.
+type callKey struct{}
 
-// WithPrincipal returns a copy of ctx that carries a, the authenticated
-// caller, for the engine to check each decision against.
-func WithPrincipal(ctx context.Context, a Authorizer) context.Context {
-	return context.WithValue(ctx, principalKey{}, a)
+type call struct {
+	a      Authorizer
+	region string
 }
 
-// FromContext returns the caller attached by WithPrincipal, and false if
-// none was.
+// allowAllCalls holds one shared *call per region for unchecked callers,
+// so that attaching them costs a request nothing beyond the context; the
+// number of regions kept is bounded, as callers name them.
+var (
+	allowAllCalls   sync.Map // region -> *call
+	allowAllRegions atomic.Int32
+)
+
+const maxSharedRegions = 64
+
+// WithCall returns a copy of ctx that carries the caller a (the engine
+// checks each decision against it) and the region of the call.
+func WithCall(ctx context.Context, a Authorizer, region string) context.Context {
+	if a == AllowAll {
+		if c, ok := allowAllCalls.Load(region); ok {
+			return context.WithValue(ctx, callKey{}, c)
+		}
+		c := &call{a, region}
+		if allowAllRegions.Add(1) <= maxSharedRegions {
+			allowAllCalls.Store(region, c)
+		}
+		return context.WithValue(ctx, callKey{}, c)
+	}
+	return context.WithValue(ctx, callKey{}, &call{a, region})
+}
+
+func callOf(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// WithPrincipal returns a copy of ctx that carries a, the authenticated
+// caller, keeping the region ctx names.
+func WithPrincipal(ctx context.Context, a Authorizer) context.Context {
+	region, _ := RegionFrom(ctx)
+	return WithCall(ctx, a, region)
+}
+
+// FromContext returns the caller attached by WithCall or WithPrincipal, and
+// false if none was.
 func FromContext(ctx context.Context) (Authorizer, bool) {
-	a, ok := ctx.Value(principalKey{}).(Authorizer)
-	return a, ok && a != nil
+	if c := callOf(ctx); c != nil && c.a != nil {
+		return c.a, true
+	}
+	return nil, false
 }
 
 // PrincipalName returns the name of the principal a answers for (the name
@@ -155,18 +198,22 @@ func (g globalKeys) Allowed(action, resource string, ctx Context) bool {
 	return g.a.Allowed(action, resource, merged)
 }
 
-type regionKey struct{}
-
-// WithRegion records the region a call was made to: the region of its
-// SigV4 credential scope.
+// WithRegion returns a copy of ctx that records the region a call was made
+// to (the region of its SigV4 credential scope), keeping its caller.
 func WithRegion(ctx context.Context, region string) context.Context {
-	return context.WithValue(ctx, regionKey{}, region)
+	var a Authorizer
+	if c := callOf(ctx); c != nil {
+		a = c.a
+	}
+	return WithCall(ctx, a, region)
 }
 
-// RegionFrom returns the region WithRegion recorded, if any.
+// RegionFrom returns the region WithCall or WithRegion recorded, if any.
 func RegionFrom(ctx context.Context) (string, bool) {
-	r, ok := ctx.Value(regionKey{}).(string)
-	return r, ok
+	if c := callOf(ctx); c != nil && c.region != "" {
+		return c.region, true
+	}
+	return "", false
 }
 
 // CredentialRegion returns the region of a request's SigV4 credential scope
@@ -184,8 +231,17 @@ func CredentialRegion(r *http.Request) string {
 	} else if r.URL.RawQuery != "" {
 		cred = r.URL.Query().Get(queryCredential)
 	}
-	parts := strings.Split(strings.TrimSpace(cred), "/")
-	if len(parts) != 5 || !IsRegion(parts[2]) {
+	// keyid/date/region/service/aws4_request, without allocating: this
+	// runs on every call.
+	cred = strings.TrimSpace(cred)
+	var parts [5]string
+	for i := range 4 {
+		var ok bool
+		if parts[i], cred, ok = strings.Cut(cred, "/"); !ok {
+			return ""
+		}
+	}
+	if parts[4] = cred; strings.Contains(cred, "/") || !IsRegion(parts[2]) {
 		return ""
 	}
 	return parts[2]

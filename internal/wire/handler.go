@@ -239,12 +239,9 @@ func (h *Handler) serve(ex *exchange) {
 // request itself and returns false when the signature is refused.
 func (h *Handler) authenticate(ex *exchange, body []byte) (context.Context, bool) {
 	r := ex.r
-	ctx := r.Context()
-	if region := auth.CredentialRegion(r); region != "" {
-		ctx = auth.WithRegion(ctx, region)
-	}
+	region := auth.CredentialRegion(r) // "" for an unsigned call: the server's region
 	if h.creds == nil {
-		return auth.WithPrincipal(ctx, auth.AllowAll), true
+		return auth.WithCall(r.Context(), auth.AllowAll, region), true
 	}
 	p, err := h.creds.Authenticate(r, body, h.now())
 	if err != nil {
@@ -262,7 +259,7 @@ func (h *Handler) authenticate(ex *exchange, body []byte) (context.Context, bool
 		auth.KeySecureTransport: {strconv.FormatBool(r.TLS != nil)},
 		auth.KeyUsername:        {p.Name()},
 	}
-	return auth.WithPrincipal(ctx, auth.WithGlobalKeys(p, global)), true
+	return auth.WithCall(r.Context(), auth.WithGlobalKeys(p, global), region), true
 }
 
 // decodeError answers a request that shape.Decode refused.

@@ -38,6 +38,8 @@ func heartbeatRequest(url string) *http.Request {
 	r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(heartbeatBody))
 	r.Header.Set("X-Amz-Target", "SimpleWorkflowService.RecordActivityTaskHeartbeat")
 	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	// What an SDK sends; unchecked without --auth, but its region is read.
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261201/us-east-1/swf/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
 	return r
 }
 
