@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/server"
+	"github.com/openswf/openswf/internal/store/postgres"
 	"github.com/openswf/openswf/internal/swf"
 )
 
@@ -41,7 +43,8 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("swf server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", server.DefaultListen, "`HOST:PORT` to listen on (port 0 picks a free one)")
-	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the database (created if missing)")
+	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the SQLite database (created if missing), the default store")
+	database := fs.String("database", "", "PostgreSQL `URL` (postgres://user@host:5432/db?sslmode=require) to keep the state in instead of SQLite in --data-dir; default $SWF_DATABASE_URL")
 	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	region := fs.String("region", server.DefaultRegion, "`REGION` of calls that name none (unsigned ones); a signed call is in its credential scope's region, and each region has its own domains")
 	limits := limitFlags(fs)
@@ -68,6 +71,15 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "swf server: --region %q is not a region name (lower-case letters, digits and dashes, like eu-west-1)\n", *region)
 		return 2
 	}
+	if *database == "" {
+		// Read here rather than as the flag's default, so -h never
+		// prints a password the URL may hold.
+		*database = os.Getenv("SWF_DATABASE_URL")
+	}
+	if *database != "" && !postgres.IsURL(*database) {
+		fmt.Fprintf(stderr, "swf server: --database (or SWF_DATABASE_URL) must be a postgres:// or postgresql:// URL\n")
+		return 2
+	}
 	level, err := parseLevel(*levelName)
 	if err != nil {
 		fmt.Fprintf(stderr, "swf server: %v\n", err)
@@ -78,7 +90,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Database: *database, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	if *authFile != "" {
 		if cfg.Auth, err = auth.Load(*authFile); err != nil {
 			log.Error("cannot read credentials", "file", *authFile, "err", err)
@@ -90,13 +102,19 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	dir, err := filepath.Abs(*dataDir)
-	if err != nil {
-		dir = *dataDir
+	where := []any{"addr", srv.Addr()}
+	if *database != "" {
+		where = append(where, "database", postgres.Describe(*database))
+	} else {
+		dir, err := filepath.Abs(*dataDir)
+		if err != nil {
+			dir = *dataDir
+		}
+		where = append(where, "data_dir", dir)
 	}
 	// Scripts and tests find the port in this line: keep "listening on
 	// <addr>" in the message.
-	log.Info("listening on "+srv.Addr(), "addr", srv.Addr(), "data_dir", dir, "version", versionString())
+	log.Info("listening on "+srv.Addr(), append(where, "version", versionString())...)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()

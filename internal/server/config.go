@@ -27,7 +27,11 @@ type Config struct {
 	Listen string
 	// DataDir holds the SQLite database; it is created if missing.
 	DataDir string
-	Clock   clock.Clock
+	// Database, when set, is a PostgreSQL URL (postgres:// or
+	// postgresql://) whose database holds the state instead; DataDir is
+	// then unused. Empty means SQLite in DataDir.
+	Database string
+	Clock    clock.Clock
 	// Limits are the service quotas; the zero value means
 	// swf.DefaultLimits(), AWS's own.
 	Limits swf.Limits

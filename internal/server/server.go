@@ -1,6 +1,7 @@
-// Package server assembles openswf: clock, SQLite store, engine and the wire
-// handler behind one HTTP listener, with an orderly start and stop. cmd/swf
-// runs it; tests start it on 127.0.0.1:0 with a fake clock.
+// Package server assembles openswf: clock, store (SQLite, or PostgreSQL),
+// engine and the wire handler behind one HTTP listener, with an orderly
+// start and stop. cmd/swf runs it; tests start it on 127.0.0.1:0 with a
+// fake clock.
 package server
 
 import (
@@ -17,6 +18,8 @@ import (
 
 	"github.com/openswf/openswf/internal/engine"
 	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/store/postgres"
 	"github.com/openswf/openswf/internal/store/sqlite"
 	"github.com/openswf/openswf/internal/wire"
 )
@@ -40,7 +43,7 @@ const (
 // its address bound from New on; Serve answers requests until Close.
 type Server struct {
 	cfg   Config
-	store *sqlite.Store
+	store store.Store
 	eng   *engine.Engine
 	ln    net.Listener
 	http  *http.Server
@@ -49,9 +52,10 @@ type Server struct {
 	closeErr  error
 }
 
-// New opens the store in cfg.DataDir, loads and starts the engine, and binds
-// cfg.Listen. The caller must call Serve to answer requests and Close to
-// release everything; on error nothing is left open.
+// New opens the store (the PostgreSQL database cfg.Database, or SQLite in
+// cfg.DataDir), loads and starts the engine, and binds cfg.Listen. The
+// caller must call Serve to answer requests and Close to release
+// everything; on error nothing is left open.
 func New(cfg Config) (_ *Server, err error) {
 	cfg = cfg.withDefaults()
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
@@ -64,8 +68,8 @@ func New(cfg Config) (_ *Server, err error) {
 		}
 	}()
 
-	if s.store, err = sqlite.Open(cfg.DataDir, cfg.Log); err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	if s.store, err = openStore(cfg); err != nil {
+		return nil, err
 	}
 	s.eng, err = engine.New(engine.Config{
 		Clock:     cfg.Clock,
@@ -107,6 +111,26 @@ func New(cfg Config) (_ *Server, err error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// openStore opens the PostgreSQL database cfg.Database names, or SQLite
+// in cfg.DataDir.
+func openStore(cfg Config) (store.Store, error) {
+	if cfg.Database != "" {
+		if !postgres.IsURL(cfg.Database) {
+			return nil, errors.New("database: want a postgres:// or postgresql:// URL (or none, for SQLite in the data directory)")
+		}
+		st, err := postgres.Open(context.Background(), cfg.Database, cfg.Log)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		return st, nil
+	}
+	st, err := sqlite.Open(cfg.DataDir, cfg.Log)
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
 }
 
 // isLoopback reports whether a listener's address is a loopback one

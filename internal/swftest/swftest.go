@@ -2,6 +2,12 @@
 // real SQLite storage in a temporary directory, a fake clock that the test
 // moves forward, and an aws-sdk-go-v2 SWF client pointed at the server.
 //
+// With SWF_TEST_DATABASE=postgres in the environment, every server keeps
+// its state in PostgreSQL instead, in a fresh schema of the test server's
+// database (package pgtest: $SWF_TEST_POSTGRES_URL), so the same tests run
+// on both stores. The schema belongs to the data directory: a server
+// restarted with WithDataDir finds its predecessor's data.
+//
 // Every helper takes a testing.TB, calls Helper and fails the test at once
 // with a "got X, want Y" message, so a test reads as a list of steps.
 //
@@ -22,6 +28,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +45,7 @@ import (
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/clock"
 	"github.com/openswf/openswf/internal/server"
+	"github.com/openswf/openswf/internal/store/postgres/pgtest"
 	oswf "github.com/openswf/openswf/internal/swf"
 )
 
@@ -104,8 +112,9 @@ func WithRegion(r string) Option { return func(o *options) { o.region = r } }
 // WithLogger sends the server's log to l instead of discarding it.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// Start runs a server on 127.0.0.1:0 over its own SQLite database and a fake
-// clock, and returns it with a client. The test's cleanup closes the server
+// Start runs a server on 127.0.0.1:0 over its own SQLite database (or
+// PostgreSQL schema, see the package doc) and a fake clock, and returns it
+// with a client. The test's cleanup closes the server
 // (if the test has not) and checks that Serve returned cleanly.
 func Start(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
@@ -119,15 +128,24 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	if o.log == nil {
 		o.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var database string
+	switch db := os.Getenv("SWF_TEST_DATABASE"); db {
+	case "", "sqlite":
+	case "postgres":
+		database = pgtest.SchemaFor(tb, o.dataDir)
+	default:
+		tb.Fatalf("SWF_TEST_DATABASE=%q: want sqlite (the default) or postgres", db)
+	}
 	clk := clock.NewFake(o.clockAt)
 	srv, err := server.New(server.Config{
-		Listen:  "127.0.0.1:0",
-		DataDir: o.dataDir,
-		Clock:   clk,
-		Limits:  o.limits,
-		Log:     o.log,
-		Auth:    o.auth,
-		Region:  o.region,
+		Listen:   "127.0.0.1:0",
+		DataDir:  o.dataDir,
+		Database: database,
+		Clock:    clk,
+		Limits:   o.limits,
+		Log:      o.log,
+		Auth:     o.auth,
+		Region:   o.region,
 	})
 	if err != nil {
 		tb.Fatalf("start server: %v", err)
