@@ -17,6 +17,23 @@ import (
 // ErrNotFound is returned by lookups that find nothing.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrFenced is a change's answer when its Fence no longer holds: another
+// node took the shard (a higher epoch), so nothing of the change was
+// written, and this node must stop acting for the shard.
+var ErrFenced = errors.New("store: the shard's lease is held by another node")
+
+// Fence names the lease a change is written under when several nodes share
+// a database: the change is written only if node still holds shard at
+// epoch when its transaction runs, checked in that transaction, so a node
+// that lost a shard (paused, partitioned, slow) can never write for it
+// again. Drivers with one owner per database (sqlite: the data directory's
+// lock) have nothing to check.
+type Fence struct {
+	Node  string
+	Shard int32
+	Epoch int64
+}
+
 // Store persists domains, types, executions, open tasks, timers and history.
 //
 // Submit is the only write. It queues c and returns a channel that yields
@@ -265,6 +282,9 @@ type TypeKey struct {
 
 // Change is one atomic write. Empty members are left alone.
 type Change struct {
+	// Fence, when set, makes the change conditional on the shard's lease
+	// (several nodes); it fails with ErrFenced otherwise.
+	Fence *Fence
 	Domains          []*Domain       // upsert
 	ActivityTypes    []*ActivityType // upsert
 	WorkflowTypes    []*WorkflowType // upsert

@@ -60,6 +60,29 @@ var migrations = []string{
 		hb_at bigint, hb_details bytea, PRIMARY KEY (run_id, scheduled_event_id)) WITH (fillfactor = 80);
 	CREATE TABLE timers (run_id text COLLATE "C" NOT NULL, timer_id text COLLATE "C" NOT NULL, data text NOT NULL,
 		PRIMARY KEY (run_id, timer_id));`,
+	// 2: shard leases, and the fence every write of a shard passes (lease.go).
+	`CREATE TABLE shard_leases (
+		shard integer PRIMARY KEY,
+		owner text COLLATE "C" NOT NULL,
+		epoch bigint NOT NULL,
+		expires_at timestamptz NOT NULL
+	);
+	CREATE FUNCTION openswf_fence(p_owner text, p_shards integer[], p_epochs bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+	DECLARE
+		lost text;
+	BEGIN
+		-- Lock the rows before reading them: a takeover (an UPDATE of the
+		-- row) waits until this transaction ends, so it cannot slip in
+		-- between the check and the writes that follow it.
+		PERFORM 1 FROM shard_leases WHERE shard = ANY (p_shards) ORDER BY shard FOR SHARE;
+		SELECT string_agg(f.shard || ':' || f.epoch, ',' ORDER BY f.shard, f.epoch) INTO lost
+		FROM unnest(p_shards, p_epochs) AS f(shard, epoch)
+		LEFT JOIN shard_leases l ON l.shard = f.shard
+		WHERE l.owner IS DISTINCT FROM p_owner OR l.epoch IS DISTINCT FROM f.epoch;
+		IF lost IS NOT NULL THEN
+			RAISE EXCEPTION 'shard lease lost' USING ERRCODE = 'OSWF1', DETAIL = lost;
+		END IF;
+	END $$;`,
 }
 
 // latestVersion is the schema version this binary writes.

@@ -68,6 +68,18 @@ func Describe(rawURL string) string {
 // other run-time parameters, pool_max_conns for the read pool) and the PG*
 // environment variables.
 func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) {
+	return openStore(ctx, rawURL, log, false)
+}
+
+// OpenNode opens the database for one node of several (a cluster): the
+// nodes share it, each writing only under the shard leases it holds
+// (store.Fence, lease.go), so no node takes it whole. A server opened with
+// Open and nodes opened with OpenNode exclude each other.
+func OpenNode(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) {
+	return openStore(ctx, rawURL, log, true)
+}
+
+func openStore(ctx context.Context, rawURL string, log *slog.Logger, node bool) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -112,7 +124,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		r.Close()
 		return nil, fmt.Errorf("migrate PostgreSQL database %s: %w", where, err)
 	}
-	owner, err := own(ctx, cc, where)
+	owner, err := own(ctx, cc, where, node)
 	if err != nil {
 		r.Close()
 		return nil, err
@@ -164,7 +176,7 @@ const ownerLock = `1937204736, hashtext(coalesce(current_schema(), ''))`
 // connection however the process ends. (Several nodes on one database,
 // next, will own shards of it instead.) The connection's application_name
 // names the process, for the error a second one gets.
-func own(ctx context.Context, cc *pgx.ConnConfig, where string) (*pgx.Conn, error) {
+func own(ctx context.Context, cc *pgx.ConnConfig, where string, shared bool) (*pgx.Conn, error) {
 	cfg := cc.Copy()
 	host, _ := os.Hostname()
 	cfg.RuntimeParams["application_name"] = fmt.Sprintf("swf pid %d on %s", os.Getpid(), host)
@@ -174,7 +186,11 @@ func own(ctx context.Context, cc *pgx.ConnConfig, where string) (*pgx.Conn, erro
 	}
 	var ok bool
 	var schema string
-	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+ownerLock+`), coalesce(current_schema(), '')`).Scan(&ok, &schema); err != nil {
+	try := "pg_try_advisory_lock"
+	if shared {
+		try = "pg_try_advisory_lock_shared" // nodes of a cluster share it; a lone server excludes them
+	}
+	if err := c.QueryRow(ctx, `SELECT `+try+`(`+ownerLock+`), coalesce(current_schema(), '')`).Scan(&ok, &schema); err != nil {
 		c.Close(ctx)
 		return nil, fmt.Errorf("PostgreSQL database %s: take the owner lock: %w", where, err)
 	}
@@ -199,6 +215,10 @@ func own(ctx context.Context, cc *pgx.ConnConfig, where string) (*pgx.Conn, erro
 // the callers' cores instead of serialised in the writer.
 func (s *Store) Submit(c *store.Change) <-chan error {
 	r := &request{err: make(chan error, 1)}
+	if c.Fence != nil {
+		f := *c.Fence
+		r.fence = &f
+	}
 	if c.Empty() {
 		r.err <- nil
 		return r.err
@@ -260,6 +280,26 @@ func (s *Store) commit(batch []*request) {
 				r.err <- nil
 			}
 			return
+		case failed == fenceStatement:
+			// Some changes' shards moved to another node: they fail, and
+			// nothing of theirs was written; the others go again.
+			lost, ok := fencedOut(err)
+			kept := pending[:0:0]
+			for _, r := range pending {
+				if ok && r.isFenced(lost) {
+					r.err <- store.ErrFenced
+				} else {
+					kept = append(kept, r)
+				}
+			}
+			if len(kept) == len(pending) {
+				for _, r := range pending {
+					r.err <- err
+				}
+				return
+			}
+			s.log.Warn("changes refused: their shard's lease was lost", "refused", len(pending)-len(kept), "lost", fmt.Sprint(lost))
+			pending = kept
 		case failed == mergedStatement:
 			// A merged heartbeat statement names no one change: send the
 			// heartbeats one change at a time to find it.
@@ -282,6 +322,7 @@ func (s *Store) commit(batch []*request) {
 const (
 	wholeBatch      = -1 // the error is every change's
 	mergedStatement = -2 // a statement shared by several changes failed
+	fenceStatement  = -3 // a lease fence refused some of the changes
 )
 
 // send writes the changes in one transaction. On error it returns the index
@@ -298,6 +339,12 @@ func (s *Store) send(reqs []*request, merge bool) (int, error) {
 	for i, q := range b.QueuedQueries {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
+			if owners[i] == fenceStatement {
+				if _, ok := fencedOut(err); ok {
+					return fenceStatement, err
+				}
+				return wholeBatch, err
+			}
 			var pgErr *pgconn.PgError
 			if !errors.As(err, &pgErr) || !refusesChange(pgErr) {
 				return wholeBatch, err

@@ -56,6 +56,7 @@ type request struct {
 	// can merge a run of such changes into one statement.
 	stmts []stmt
 	hbs   heartbeats
+	fence *store.Fence // nil: unconditional
 	err   chan error
 }
 
@@ -255,6 +256,10 @@ func buildBatch(reqs []*request, merge bool) (*pgx.Batch, []int) {
 	queue := func(owner int, sql string, args []any) {
 		b.Queue(sql, args...)
 		owners = append(owners, owner)
+	}
+	// The fences go first: they lock the leases the writes depend on.
+	for _, f := range fenceStatements(reqs) {
+		queue(fenceStatement, f.sql, f.args)
 	}
 	for i := 0; i < len(reqs); {
 		r := reqs[i]
