@@ -284,7 +284,7 @@ type TypeKey struct {
 type Change struct {
 	// Fence, when set, makes the change conditional on the shard's lease
 	// (several nodes); it fails with ErrFenced otherwise.
-	Fence *Fence
+	Fence            *Fence
 	Domains          []*Domain       // upsert
 	ActivityTypes    []*ActivityType // upsert
 	WorkflowTypes    []*WorkflowType // upsert
