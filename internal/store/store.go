@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"time"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -16,6 +17,22 @@ import (
 
 // ErrNotFound is returned by lookups that find nothing.
 var ErrNotFound = errors.New("store: not found")
+
+// NumShards is how many shards the runs of a database are divided into
+// when several nodes share it (a node owns whole shards). It is fixed: a
+// run's shard must not change while the run lives.
+const NumShards = 64
+
+// ShardOf is the shard of the runs of workflowID in the domain with key
+// domainKey: FNV-1a of both, so every run of a workflow id (whose
+// uniqueness among open runs is the shard's to check) shares one shard.
+func ShardOf(domainKey, workflowID string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(domainKey))
+	h.Write([]byte{0})
+	h.Write([]byte(workflowID))
+	return int32(h.Sum32() % NumShards)
+}
 
 // ErrFenced is a change's answer when its Fence no longer holds: another
 // node took the shard (a higher epoch), so nothing of the change was

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -202,4 +203,78 @@ func TestTakeoverWaitsForFencedWrite(t *testing.T) {
 	if l := <-taken; l.Epoch != la.Epoch+1 {
 		t.Fatalf("B's epoch %d, want %d", l.Epoch, la.Epoch+1)
 	}
+}
+
+// workflowInShard returns a workflow id of domain "d" whose runs belong to
+// shard, the n'th such id.
+func workflowInShard(shard int32, n int) string {
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("wf-%d", i)
+		if store.ShardOf("d", id) == shard {
+			if n == 0 {
+				return id
+			}
+			n--
+		}
+	}
+}
+
+func run(runID, workflowID string, open bool) *store.Execution {
+	status := shape.ExecutionStatusOpen
+	if !open {
+		status = shape.ExecutionStatusClosed
+	}
+	return &store.Execution{Domain: "d", Info: shape.WorkflowExecutionInfo{
+		Execution:       &shape.WorkflowExecution{WorkflowId: workflowID, RunId: runID},
+		WorkflowType:    &shape.WorkflowType{Name: "wf", Version: "1"},
+		StartTimestamp:  shape.TS(time.Unix(1_700_000_000, 0)),
+		ExecutionStatus: status,
+	}}
+}
+
+// TestLoadShard: a node taking a shard loads exactly its open runs, with
+// their activities and timers; runs written before executions had a shard
+// column get theirs when the store opens.
+func TestLoadShard(t *testing.T) {
+	url := pgtest.Schema(t)
+	s := open(t, url)
+	defer s.Close()
+	c := &store.Change{
+		Executions: []*store.Execution{
+			run("r5a", workflowInShard(5, 0), true), run("r5b", workflowInShard(5, 1), true),
+			run("r5closed", workflowInShard(5, 2), false), run("r9", workflowInShard(9, 0), true),
+		},
+		PutActivities: []*store.Activity{{RunID: "r5a", ScheduledEventID: 5}, {RunID: "r9", ScheduledEventID: 5}},
+		PutTimers:     []*store.Timer{{RunID: "r5b", TimerID: "t"}, {RunID: "r9", TimerID: "t"}},
+	}
+	if err := store.Apply(s, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Apply(s, &store.Change{Heartbeats: []store.Heartbeat{{RunID: "r5a", ScheduledEventID: 5, At: time.Unix(1_700_000_001, 0)}}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T) {
+		t.Helper()
+		snap, err := s.LoadShard(context.Background(), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Executions) != 2 || snap.Executions[0].Info.Execution.RunId != "r5a" || snap.Executions[1].Info.Execution.RunId != "r5b" {
+			t.Fatalf("shard 5: %d open runs, want r5a and r5b", len(snap.Executions))
+		}
+		if len(snap.Activities) != 1 || snap.Activities[0].RunID != "r5a" || snap.Activities[0].HeartbeatAt.IsZero() {
+			t.Fatalf("shard 5 activities %+v, want r5a's with its heartbeat", snap.Activities)
+		}
+		if len(snap.Timers) != 1 || snap.Timers[0].RunID != "r5b" || len(snap.Domains) != 0 {
+			t.Fatalf("shard 5 timers %+v (domains %d), want r5b's only", snap.Timers, len(snap.Domains))
+		}
+	}
+	check(t)
+	// As a database migrated from version 2 has them: no shard yet.
+	if _, err := connect(t, url).Exec(context.Background(), `UPDATE executions SET shard = -1`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, url)
+	check(t)
 }

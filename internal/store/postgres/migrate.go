@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/openswf/openswf/internal/store"
 )
 
 // migrations are the schema's versions: migrations[i] takes a database from
@@ -83,6 +85,42 @@ var migrations = []string{
 			RAISE EXCEPTION 'shard lease lost' USING ERRCODE = 'OSWF1', DETAIL = lost;
 		END IF;
 	END $$;`,
+	// 3: each run's shard (store.ShardOf), so a node loads the open runs of
+	// the shards it takes. Rows written before it are -1 until Open fills
+	// them in (backfillShards).
+	`ALTER TABLE executions ADD COLUMN shard integer NOT NULL DEFAULT -1;
+	CREATE INDEX executions_open_by_shard ON executions (shard, run_id) WHERE open;`,
+}
+
+// backfillShards sets the shard of the runs written before executions had
+// one (migration 3): ShardOf is Go's, so Go computes it, a thousand rows a
+// statement. Later writes set it themselves.
+func backfillShards(ctx context.Context, pool *pgxpool.Pool) error {
+	for {
+		rows, err := pool.Query(ctx, `SELECT run_id, domain, workflow_id FROM executions WHERE shard = -1 LIMIT 1000`)
+		if err != nil {
+			return err
+		}
+		var runIDs []string
+		var shards []int32
+		for rows.Next() {
+			var runID, domain, workflowID string
+			if err := rows.Scan(&runID, &domain, &workflowID); err != nil {
+				rows.Close()
+				return err
+			}
+			runIDs = append(runIDs, runID)
+			shards = append(shards, store.ShardOf(domain, workflowID))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(runIDs) == 0 {
+			return err
+		}
+		if _, err := pool.Exec(ctx, `UPDATE executions e SET shard = f.shard FROM unnest($1::text[], $2::integer[]) AS f(run_id, shard)
+			WHERE e.run_id = f.run_id`, runIDs, shards); err != nil {
+			return err
+		}
+	}
 }
 
 // latestVersion is the schema version this binary writes.

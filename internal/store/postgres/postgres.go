@@ -124,6 +124,10 @@ func openStore(ctx context.Context, rawURL string, log *slog.Logger, node bool) 
 		r.Close()
 		return nil, fmt.Errorf("migrate PostgreSQL database %s: %w", where, err)
 	}
+	if err := backfillShards(ctx, r); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("PostgreSQL database %s: set the shards of older runs: %w", where, err)
+	}
 	owner, err := own(ctx, cc, where, node)
 	if err != nil {
 		r.Close()

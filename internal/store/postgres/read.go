@@ -48,53 +48,77 @@ func (s *Store) Load(ctx context.Context) (*store.Snapshot, error) {
 		}); err != nil {
 			return fmt.Errorf("load workflow types: %w", err)
 		}
-		if err := scanJSON(ctx, tx, `SELECT data FROM executions WHERE open ORDER BY run_id`, func() any {
-			e := new(store.Execution)
-			snap.Executions = append(snap.Executions, e)
-			return e
-		}); err != nil {
-			return fmt.Errorf("load executions: %w", err)
-		}
-		if err := scanJSON(ctx, tx, `SELECT data FROM timers ORDER BY run_id, timer_id`, func() any {
-			t := new(store.Timer)
-			snap.Timers = append(snap.Timers, t)
-			return t
-		}); err != nil {
-			return fmt.Errorf("load timers: %w", err)
-		}
-		rows, err := tx.Query(ctx, `SELECT data, hb_at, hb_details FROM activities ORDER BY run_id, scheduled_event_id`)
-		if err != nil {
-			return fmt.Errorf("load activities: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var data, details []byte
-			var at *int64
-			if err := rows.Scan(&data, &at, &details); err != nil {
-				return fmt.Errorf("load activities: %w", err)
-			}
-			a := new(store.Activity)
-			if err := json.Unmarshal(data, a); err != nil {
-				return fmt.Errorf("decode activity: %w", err)
-			}
-			if at != nil {
-				a.HeartbeatAt = time.Unix(0, *at).UTC()
-			}
-			if details != nil {
-				d := string(details)
-				a.HeartbeatDetails = &d
-			}
-			snap.Activities = append(snap.Activities, a)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("load activities: %w", err)
-		}
-		return nil
+		return loadRuns(ctx, tx, snap, "", nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return snap, nil
+}
+
+// LoadShard reads the open runs of one shard (store.ShardOf), with their
+// open activities and timers, for a node that takes the shard over.
+func (s *Store) LoadShard(ctx context.Context, shard int32) (*store.Snapshot, error) {
+	snap := &store.Snapshot{}
+	err := pgx.BeginTxFunc(ctx, s.r, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		return loadRuns(ctx, tx, snap, "shard = $1", []any{shard})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// loadRuns appends the open executions that match where (all when empty),
+// their timers and their activities, in key order.
+func loadRuns(ctx context.Context, tx pgx.Tx, snap *store.Snapshot, where string, args []any) error {
+	runs, scoped := "", ""
+	if where != "" {
+		runs = " AND " + where
+		scoped = " WHERE run_id IN (SELECT run_id FROM executions WHERE open AND " + where + ")"
+	}
+	if err := scanJSON(ctx, tx, `SELECT data FROM executions WHERE open`+runs+` ORDER BY run_id`, func() any {
+		e := new(store.Execution)
+		snap.Executions = append(snap.Executions, e)
+		return e
+	}, args...); err != nil {
+		return fmt.Errorf("load executions: %w", err)
+	}
+	if err := scanJSON(ctx, tx, `SELECT data FROM timers`+scoped+` ORDER BY run_id, timer_id`, func() any {
+		t := new(store.Timer)
+		snap.Timers = append(snap.Timers, t)
+		return t
+	}, args...); err != nil {
+		return fmt.Errorf("load timers: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT data, hb_at, hb_details FROM activities`+scoped+` ORDER BY run_id, scheduled_event_id`, args...)
+	if err != nil {
+		return fmt.Errorf("load activities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data, details []byte
+		var at *int64
+		if err := rows.Scan(&data, &at, &details); err != nil {
+			return fmt.Errorf("load activities: %w", err)
+		}
+		a := new(store.Activity)
+		if err := json.Unmarshal(data, a); err != nil {
+			return fmt.Errorf("decode activity: %w", err)
+		}
+		if at != nil {
+			a.HeartbeatAt = time.Unix(0, *at).UTC()
+		}
+		if details != nil {
+			d := string(details)
+			a.HeartbeatDetails = &d
+		}
+		snap.Activities = append(snap.Activities, a)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load activities: %w", err)
+	}
+	return nil
 }
 
 // Secret returns the token-signing key, creating it on first use. Processes

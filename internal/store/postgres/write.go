@@ -28,8 +28,8 @@ const (
 	// One statement whether the run is open or closing: PostgreSQL updates
 	// a row without touching its indexes (a HOT update) whenever the
 	// indexed columns keep their values, however the SET names them.
-	qExecution = `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, type_name, type_version, close_status, tags, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	qExecution = `INSERT INTO executions (run_id, domain, workflow_id, open, start_ms, close_ms, type_name, type_version, close_status, tags, data, shard)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (run_id) DO UPDATE SET open = excluded.open, close_ms = excluded.close_ms, type_name = excluded.type_name,
 		type_version = excluded.type_version, close_status = excluded.close_status, tags = excluded.tags, data = excluded.data`
 	qEvents     = `INSERT INTO events (run_id, event_id, data) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[])`
@@ -237,7 +237,7 @@ func executionArgs(e *store.Execution, data string) []any {
 		tags[i] = tagKey(t)
 	}
 	return []any{e.Info.Execution.RunId, e.Domain, e.Info.Execution.WorkflowId, open, e.Info.StartTimestamp.UnixMilli(), closeMs,
-		typeName, typeVersion, string(e.Info.CloseStatus), tags, data}
+		typeName, typeVersion, string(e.Info.CloseStatus), tags, data, store.ShardOf(e.Domain, e.Info.Execution.WorkflowId)}
 }
 
 // tagKey is how a tag is stored in executions.tags and looked up.
