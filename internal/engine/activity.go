@@ -169,6 +169,10 @@ func (e *Engine) runGone(ctx context.Context, tok token, otherwise error) error 
 	if err != nil {
 		return otherwise
 	}
+	if r.Info.ExecutionStatus == shape.ExecutionStatusOpen {
+		// Open, but not here: another node of several serves its shard.
+		return errNotOwner(store.ShardOf(r.Domain, r.Info.Execution.WorkflowId))
+	}
 	return unknownExecution(r.Info.Execution)
 }
 
@@ -210,9 +214,9 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 		a.HeartbeatDetails = &d
 	}
 	out := &shape.ActivityTaskStatus{CancelRequested: a.CancelRequestedEventID != 0}
-	done := e.st.Submit(&store.Change{Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: a.HeartbeatAt, Details: a.HeartbeatDetails}}})
+	done := e.st.Submit(&store.Change{Fence: e.fence(x), Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: a.HeartbeatAt, Details: a.HeartbeatDetails}}})
 	x.mu.Unlock()
-	if err := e.await(done); err != nil {
+	if err := e.await(done, x.shard); err != nil {
 		return nil, err
 	}
 	return out, nil

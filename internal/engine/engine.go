@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,6 +38,9 @@ type Config struct {
 	// (auth.WithRegion); see region.go.
 	Region    string
 	AccountID string
+	// Node, when set, names this engine as one node of several sharing the
+	// store (shard.go): it serves only the shards it takes.
+	Node string
 	// FatalFunc is called when a write the engine already applied in
 	// memory cannot be made durable. Memory is then ahead of disk, and the
 	// only safe course is to stop and reload; the default exits the process.
@@ -60,6 +64,9 @@ type Engine struct {
 	atypes  map[store.TypeKey]*store.ActivityType
 	wtypes  map[store.TypeKey]*store.WorkflowType
 
+	shardMu sync.RWMutex    // guards shards
+	shards  map[int32]int64 // a node of several: the shards it owns, with their leases' epochs
+
 	execMu sync.RWMutex          // guards execs, open; taken after an execState's mu, never before
 	execs  map[string]*execState // open runs by run id
 	open   map[string]*execState // open runs by domain + "\x00" + workflowId
@@ -79,6 +86,8 @@ type execState struct {
 	timers   map[string]*store.Timer
 	decision *pending // the scheduled decision task, while on its task list
 	closed   bool     // the run closed; the state is no longer in the maps
+	dropped  bool     // its shard went to another node; no longer in the maps
+	shard    int32    // store.ShardOf its domain and workflow id
 }
 
 type actState struct {
@@ -120,6 +129,7 @@ func New(cfg Config) (*Engine, error) {
 		atypes:        map[store.TypeKey]*store.ActivityType{},
 		wtypes:        map[store.TypeKey]*store.WorkflowType{},
 		execs:         map[string]*execState{},
+		shards:        map[int32]int64{},
 		open:          map[string]*execState{},
 		activityLists: newTaskLists(),
 		decisionLists: newTaskLists(),
@@ -136,7 +146,16 @@ func (e *Engine) Start(ctx context.Context) error {
 		return fmt.Errorf("token key: %w", err)
 	}
 	e.tokens = tokenCodec{key: key}
-	snap, err := e.st.Load(ctx)
+	load := e.st.Load
+	if e.clustered() {
+		// A node of several loads runs shard by shard, as it takes them.
+		sl, ok := e.st.(store.ShardLoader)
+		if !ok {
+			return fmt.Errorf("node %s: the store cannot be shared by several nodes", e.cfg.Node)
+		}
+		load = sl.LoadRegistry
+	}
+	snap, err := load(ctx)
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
@@ -149,6 +168,18 @@ func (e *Engine) Start(ctx context.Context) error {
 	for _, t := range snap.WorkflowTypes {
 		e.wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
 	}
+	e.restoreRuns(snap)
+	e.timers.start()
+	e.scheduleSweep()
+	e.redrive(nil)
+	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),
+		"open_activities", len(snap.Activities), "timers", len(snap.Timers))
+	return nil
+}
+
+// restoreRuns puts the open runs of snap, with their activities and
+// timers, in memory and arms their deadlines.
+func (e *Engine) restoreRuns(snap *store.Snapshot) {
 	// Restore in scheduling order, so task lists hand out equal-priority
 	// tasks first-scheduled-first-out as before the restart.
 	sort.Slice(snap.Executions, func(i, j int) bool {
@@ -165,32 +196,29 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.restoreExecution(x)
 	}
 	for _, a := range snap.Activities {
-		x := e.execs[a.RunID]
+		x := e.openState(a.RunID)
 		if x == nil {
 			continue // left behind by a run that closed; harmless
 		}
 		e.restoreActivity(x, a)
 	}
 	for _, t := range snap.Timers {
-		x := e.execs[t.RunID]
+		x := e.openState(t.RunID)
 		if x == nil {
 			continue
 		}
 		x.timers[t.TimerID] = t
 		e.timers.add(deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
 	}
-	e.timers.start()
-	e.scheduleSweep()
-	e.redrive()
-	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),
-		"open_activities", len(snap.Activities), "timers", len(snap.Timers))
-	return nil
 }
 
 func (e *Engine) restoreExecution(r *store.Execution) {
-	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{}}
+	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{},
+		shard: store.ShardOf(r.Domain, r.Info.Execution.WorkflowId)}
+	e.execMu.Lock()
 	e.execs[r.Info.Execution.RunId] = x
 	e.open[openKey(r.Domain, r.Info.Execution.WorkflowId)] = x
+	e.execMu.Unlock()
 	runID := r.Info.Execution.RunId
 	if !r.ExpiresAt.IsZero() {
 		e.timers.add(deadline{at: r.ExpiresAt, kind: tExecution, runID: runID})
@@ -326,6 +354,7 @@ func (t *txn) commitLocked() <-chan error {
 		cp := *t.x.e
 		t.c.Executions = append(t.c.Executions, &cp)
 	}
+	t.c.Fence = t.eng.fence(t.x)
 	done := t.eng.st.Submit(&t.c)
 	for _, d := range t.deadlines {
 		t.eng.timers.add(d)
@@ -335,12 +364,19 @@ func (t *txn) commitLocked() <-chan error {
 
 // await waits for a submitted change. A failed write is fatal: memory has
 // moved on and disk has not.
-func (e *Engine) await(done <-chan error) error {
-	if err := <-done; err != nil {
-		e.cfg.FatalFunc(err)
-		return swf.NewFault(swf.InternalFailure, "the change could not be stored")
+func (e *Engine) await(done <-chan error, shard int32) error {
+	err := <-done
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrFenced):
+		// Another node took the shard: nothing of the change was written,
+		// and memory, ahead of it, is no longer this node's to keep.
+		e.DropShard(shard)
+		return errNotOwner(shard)
 	}
-	return nil
+	e.cfg.FatalFunc(err)
+	return swf.NewFault(swf.InternalFailure, "the change could not be stored")
 }
 
 // run finds the open run, locks it, applies f and persists the result. f
@@ -356,8 +392,19 @@ func (e *Engine) run(runID string, f func(t *txn) error) error {
 	return e.withRun(x, f)
 }
 
+// openState returns the open run with this id in memory, or nil.
+func (e *Engine) openState(runID string) *execState {
+	e.execMu.RLock()
+	defer e.execMu.RUnlock()
+	return e.execs[runID]
+}
+
 func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 	x.mu.Lock()
+	if x.dropped {
+		x.mu.Unlock()
+		return errNotOwner(x.shard)
+	}
 	if x.closed {
 		x.mu.Unlock()
 		return unknownExecution(x.e.Info.Execution)
@@ -369,7 +416,7 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 	}
 	done := t.commitLocked()
 	t.unlock()
-	if err := e.await(done); err != nil {
+	if err := e.await(done, x.shard); err != nil {
 		return err
 	}
 	for _, f := range t.after {

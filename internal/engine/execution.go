@@ -62,7 +62,7 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	}
 	done := t.commitLocked()
 	x.mu.Unlock()
-	if err := e.await(done); err != nil {
+	if err := e.await(done, x.shard); err != nil {
 		return nil, err
 	}
 	return &shape.Run{RunId: x.e.Info.Execution.RunId}, nil
@@ -91,6 +91,10 @@ func pick[T ~string](given, def T) T {
 // DescribeWorkflowExecution returns a run's information, settings and counts.
 func (e *Engine) DescribeWorkflowExecution(ctx context.Context, in *shape.DescribeWorkflowExecutionInput) (*shape.WorkflowExecutionDetail, error) {
 	if err := e.domainExists(in.Domain); err != nil {
+		return nil, err
+	}
+	// An open run's counts are in its owner's memory only.
+	if err := e.checkOwner(in.Domain, in.Execution.WorkflowId); err != nil {
 		return nil, err
 	}
 	e.execMu.RLock()
@@ -289,6 +293,9 @@ func (e *Engine) TerminateWorkflowExecution(ctx context.Context, in *shape.Termi
 // openRun finds an open run by workflow id (and run id when given).
 func (e *Engine) openRun(domain, workflowID, runID string) (*execState, error) {
 	if err := e.domainExists(domain); err != nil {
+		return nil, err
+	}
+	if err := e.checkOwner(domain, workflowID); err != nil {
 		return nil, err
 	}
 	x := e.findOpen(domain, workflowID, runID)

@@ -151,6 +151,9 @@ func (e *Engine) pendingTransfer(runID string, initiatedID int64) (store.Transfe
 
 // deliverToTarget records a signal or cancel request in the target run.
 func (e *Engine) deliverToTarget(domain string, src shape.WorkflowExecution, p store.Transfer, redrive bool) (*shape.WorkflowExecution, error) {
+	if err := e.checkOwner(domain, p.WorkflowID); err != nil {
+		return nil, err // another node's run: the transfer stays pending
+	}
 	x := e.findOpen(domain, p.WorkflowID, p.RunID)
 	if x == nil {
 		return nil, swf.Unknown("unknown external execution")
@@ -238,7 +241,7 @@ func (e *Engine) startChildRun(domain string, parent shape.WorkflowExecution, p 
 	done := t.commitLocked()
 	we := *x.e.Info.Execution
 	x.mu.Unlock()
-	return &we, e.await(done)
+	return &we, e.await(done, x.shard)
 }
 
 // resolve records a transfer's outcome in the run that initiated it.
@@ -380,14 +383,17 @@ func (e *Engine) applyChildPolicy(childRun string, policy shape.ChildPolicy) {
 }
 
 // redrive finishes, after a restart, the cross-run effects a crash may
-// have cut short. It runs once the state is loaded.
-func (e *Engine) redrive() {
-	e.execMu.RLock()
-	runs := make([]*execState, 0, len(e.execs))
-	for _, x := range e.execs {
-		runs = append(runs, x)
+// have cut short, for runs (all open runs when nil). It runs once the
+// state is loaded, and for the runs of a shard a node takes over.
+func (e *Engine) redrive(runs []*execState) {
+	if runs == nil {
+		e.execMu.RLock()
+		runs = make([]*execState, 0, len(e.execs))
+		for _, x := range e.execs {
+			runs = append(runs, x)
+		}
+		e.execMu.RUnlock()
 	}
-	e.execMu.RUnlock()
 	ctx := context.Background()
 	for _, x := range runs {
 		x.mu.Lock()

@@ -104,7 +104,11 @@ func (e *Engine) newRun(s *startSpec, now time.Time) (*execState, *txn, error) {
 		ParentInitiatedEventID: s.parentInitiatedID,
 	}
 	r.ExpiresAt = r.Info.StartTimestamp.Time.Add(seconds(durationOf(s.config.ExecutionStartToCloseTimeout)))
-	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{}}
+	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{},
+		shard: store.ShardOf(s.domain, s.workflowID)}
+	if _, ok := e.owns(x.shard); !ok {
+		return nil, nil, errNotOwner(x.shard)
+	}
 
 	e.execMu.Lock()
 	if e.open[openKey(s.domain, s.workflowID)] != nil {

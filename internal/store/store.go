@@ -79,6 +79,17 @@ type Store interface {
 	Close() error
 }
 
+// ShardLoader is a Store that several nodes can share (postgres): a node
+// loads the registry at start and the runs of each shard it takes.
+type ShardLoader interface {
+	Store
+	// LoadRegistry returns the domains and types, no runs.
+	LoadRegistry(ctx context.Context) (*Snapshot, error)
+	// LoadShard returns one shard's open runs (ShardOf) with their open
+	// activities and timers.
+	LoadShard(ctx context.Context, shard int32) (*Snapshot, error)
+}
+
 // Apply submits c and waits until it is durable.
 func Apply(s Store, c *Change) error { return <-s.Submit(c) }
 

@@ -22,6 +22,9 @@ const (
 	SerializationException               = "SerializationException"
 	UnknownOperationException            = "UnknownOperationException"
 	InternalFailure                      = "InternalFailure"
+	// ServiceUnavailable is AWS's retryable 503: a node of several that
+	// does not serve the call's shard at the moment (the SDKs retry it).
+	ServiceUnavailable = "ServiceUnavailableException"
 )
 
 // Fault is an error the service reports to the caller by name. Code that

@@ -45,6 +45,7 @@ func buildFaultTable() map[string]faultKind {
 		swf.SerializationException:     {serviceNS + swf.SerializationException, http.StatusBadRequest},
 		swf.UnknownOperationException:  {serviceNS + swf.UnknownOperationException, http.StatusBadRequest},
 		swf.InternalFailure:            {serviceNS + swf.InternalFailure, http.StatusInternalServerError},
+		swf.ServiceUnavailable:         {availability + swf.ServiceUnavailable, http.StatusServiceUnavailable},
 		throttlingException:            {availability + throttlingException, http.StatusBadRequest},
 		requestEntityTooLargeException: {serviceNS + requestEntityTooLargeException, http.StatusRequestEntityTooLarge},
 		// Signature errors, for the SigV4 check to come. AWS answers a

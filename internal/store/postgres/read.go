@@ -25,6 +25,16 @@ type querier interface {
 // database. Open executions, activities and timers come in key order, as
 // the sqlite driver returns them.
 func (s *Store) Load(ctx context.Context) (*store.Snapshot, error) {
+	return s.load(ctx, true)
+}
+
+// LoadRegistry reads the domains and types only: a node of several loads
+// the runs of the shards it takes (LoadShard).
+func (s *Store) LoadRegistry(ctx context.Context) (*store.Snapshot, error) {
+	return s.load(ctx, false)
+}
+
+func (s *Store) load(ctx context.Context, runs bool) (*store.Snapshot, error) {
 	snap := &store.Snapshot{}
 	err := pgx.BeginTxFunc(ctx, s.r, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := scanJSON(ctx, tx, `SELECT data FROM domains ORDER BY name`, func() any {
@@ -47,6 +57,9 @@ func (s *Store) Load(ctx context.Context) (*store.Snapshot, error) {
 			return t
 		}); err != nil {
 			return fmt.Errorf("load workflow types: %w", err)
+		}
+		if !runs {
+			return nil
 		}
 		return loadRuns(ctx, tx, snap, "", nil)
 	})
