@@ -166,3 +166,41 @@ func fencedOut(err error) (map[Lease]bool, bool) {
 func (r *request) isFenced(lost map[Lease]bool) bool {
 	return r.fence != nil && lost[Lease{r.fence.Shard, r.fence.Epoch}]
 }
+
+// NodeRow is a node of the cluster as the database has it.
+type NodeRow struct {
+	ID       string
+	Address  string
+	Draining bool
+}
+
+// HeartbeatNode records that node is alive at address (draining or not),
+// in the database's clock, registering it on its first call.
+func (s *Store) HeartbeatNode(ctx context.Context, node, address string, draining bool) error {
+	_, err := s.r.Exec(ctx, `INSERT INTO nodes (id, address, heartbeat_at, draining) VALUES ($1, $2, now(), $3)
+		ON CONFLICT (id) DO UPDATE SET address = excluded.address, heartbeat_at = excluded.heartbeat_at, draining = excluded.draining`,
+		node, address, draining)
+	if err != nil {
+		return fmt.Errorf("node heartbeat: %w", err)
+	}
+	return nil
+}
+
+// LiveNodes returns the nodes whose last heartbeat is younger than ttl,
+// by id; nodes silent for ten times that are forgotten.
+func (s *Store) LiveNodes(ctx context.Context, ttl time.Duration) ([]NodeRow, error) {
+	if _, err := s.r.Exec(ctx, `DELETE FROM nodes WHERE heartbeat_at < now() - 10 * $1::interval`, ttl); err != nil {
+		return nil, fmt.Errorf("forget silent nodes: %w", err)
+	}
+	rows, err := s.r.Query(ctx, `SELECT id, address, draining FROM nodes WHERE heartbeat_at > now() - $1::interval ORDER BY id`, ttl)
+	if err != nil {
+		return nil, fmt.Errorf("read nodes: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[NodeRow])
+}
+
+// LeaveNode removes node from the cluster (a clean shutdown).
+func (s *Store) LeaveNode(ctx context.Context, node string) error {
+	_, err := s.r.Exec(ctx, `DELETE FROM nodes WHERE id = $1`, node)
+	return err
+}

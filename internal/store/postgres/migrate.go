@@ -90,6 +90,14 @@ var migrations = []string{
 	// them in (backfillShards).
 	`ALTER TABLE executions ADD COLUMN shard integer NOT NULL DEFAULT -1;
 	CREATE INDEX executions_open_by_shard ON executions (shard, run_id) WHERE open;`,
+	// 4: the nodes of a cluster, each with the address others reach it at
+	// and its last heartbeat in the database's clock (lease.go).
+	`CREATE TABLE nodes (
+		id text COLLATE "C" PRIMARY KEY,
+		address text NOT NULL,
+		heartbeat_at timestamptz NOT NULL,
+		draining boolean NOT NULL DEFAULT false
+	);`,
 }
 
 // backfillShards sets the shard of the runs written before executions had

@@ -1,0 +1,260 @@
+// Package cluster runs one swf server's part in a cluster of nodes on one
+// PostgreSQL database (docs/architecture.md, "Several nodes"): it registers
+// the node and heartbeats it, decides which shards the node should own
+// (rendezvous hashing over the live nodes), takes them under leases whose
+// epoch fences every write, renews the leases, lets shards go to nodes
+// that join, gives every shard up when it drains, and stops acting for its
+// shards on its own when it cannot renew in time.
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/store/postgres"
+)
+
+// Leases is what a node needs of the store: postgres.Store.
+type Leases interface {
+	Acquire(ctx context.Context, node string, shard int32, ttl time.Duration) (postgres.Lease, bool, error)
+	Renew(ctx context.Context, node string, leases []postgres.Lease, ttl time.Duration) ([]postgres.Lease, error)
+	Release(ctx context.Context, node string, l postgres.Lease) error
+	Leases(ctx context.Context) ([]postgres.LeaseRow, error)
+	HeartbeatNode(ctx context.Context, node, address string, draining bool) error
+	LiveNodes(ctx context.Context, ttl time.Duration) ([]postgres.NodeRow, error)
+	LeaveNode(ctx context.Context, node string) error
+}
+
+// Shards is what a node needs of its engine (engine.Engine).
+type Shards interface {
+	TakeShard(ctx context.Context, shard int32, epoch int64) error
+	DropShard(shard int32)
+}
+
+// Config sets a node up.
+type Config struct {
+	ID      string // unique per process: a restarted process is a new node
+	Address string // host:port other nodes reach this one at
+	// LeaseTTL is how long a lease lasts unrenewed: a dead node's shards
+	// pass to the survivors within about LeaseTTL plus one tick. A tick is
+	// a third of it.
+	LeaseTTL time.Duration
+	// MovesPerTick bounds how many shards a tick takes or hands over, so
+	// a joining node takes its share gradually.
+	MovesPerTick int
+	Log          *slog.Logger
+}
+
+// Node is one node's membership and leases.
+type Node struct {
+	cfg    Config
+	leases Leases
+	shards Shards
+
+	mu        sync.Mutex
+	held      map[int32]int64 // shard -> epoch of the lease this node holds
+	lastRenew time.Time       // when the leases were last renewed, by this process's clock
+	draining  bool
+}
+
+// New builds a node; Run runs it.
+func New(cfg Config, leases Leases, shards Shards) *Node {
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 6 * time.Second
+	}
+	if cfg.MovesPerTick <= 0 {
+		cfg.MovesPerTick = 8
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Node{cfg: cfg, leases: leases, shards: shards, held: map[int32]int64{}}
+}
+
+// Run ticks until ctx ends. It does not drain: call Drain for a clean
+// shutdown; a node that just stops is a node that died, and the others
+// take its shards when its leases expire.
+func (n *Node) Run(ctx context.Context) {
+	t := time.NewTicker(n.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		n.Tick(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick does one round: heartbeat, renew, self-fence if renewing failed for
+// too long, then take and hand over shards toward the rendezvous owners.
+func (n *Node) Tick(ctx context.Context) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	log := n.cfg.Log.With("node", n.cfg.ID)
+	if err := n.leases.HeartbeatNode(ctx, n.cfg.ID, n.cfg.Address, n.draining); err != nil {
+		log.Warn("node heartbeat failed", "err", err)
+	}
+	n.renewLocked(ctx, log)
+	if n.draining {
+		return
+	}
+	nodes, err := n.leases.LiveNodes(ctx, n.cfg.LeaseTTL)
+	if err != nil {
+		log.Warn("reading the cluster's nodes failed", "err", err)
+		return
+	}
+	var live []string
+	for _, nd := range nodes {
+		if !nd.Draining {
+			live = append(live, nd.ID)
+		}
+	}
+	moves := 0
+	for shard := int32(0); shard < store.NumShards && moves < n.cfg.MovesPerTick; shard++ {
+		want := Owner(shard, live) == n.cfg.ID
+		_, have := n.held[shard]
+		switch {
+		case want && !have:
+			if n.takeLocked(ctx, log, shard) {
+				moves++
+			}
+		case !want && have && Owner(shard, live) != "":
+			n.handOverLocked(ctx, log, shard)
+			moves++
+		}
+	}
+}
+
+// renewLocked renews the held leases; a lease another node took is dropped
+// at once. If renewing has failed for two thirds of the TTL, the node
+// stops acting for every shard before its leases can expire: the fence
+// alone would stop its writes, but not its answers from memory.
+func (n *Node) renewLocked(ctx context.Context, log *slog.Logger) {
+	if len(n.held) == 0 {
+		n.lastRenew = time.Now()
+		return
+	}
+	var mine []postgres.Lease
+	for s, e := range n.held {
+		mine = append(mine, postgres.Lease{Shard: s, Epoch: e})
+	}
+	kept, err := n.leases.Renew(ctx, n.cfg.ID, mine, n.cfg.LeaseTTL)
+	if err != nil {
+		if time.Since(n.lastRenew) > n.cfg.LeaseTTL*2/3 {
+			log.Error("cannot renew shard leases in time: stopping to act for every shard", "err", err, "shards", len(n.held))
+			for s := range n.held {
+				n.shards.DropShard(s)
+			}
+			clear(n.held)
+		} else {
+			log.Warn("renewing shard leases failed", "err", err)
+		}
+		return
+	}
+	n.lastRenew = time.Now()
+	still := map[int32]bool{}
+	for _, l := range kept {
+		still[l.Shard] = true
+	}
+	for s := range n.held {
+		if !still[s] {
+			log.Warn("shard lease lost to another node", "shard", s)
+			n.shards.DropShard(s)
+			delete(n.held, s)
+		}
+	}
+}
+
+// takeLocked acquires shard and loads it; it reports whether it did.
+func (n *Node) takeLocked(ctx context.Context, log *slog.Logger, shard int32) bool {
+	l, ok, err := n.leases.Acquire(ctx, n.cfg.ID, shard, n.cfg.LeaseTTL)
+	if err != nil || !ok {
+		if err != nil {
+			log.Warn("acquiring a shard failed", "shard", shard, "err", err)
+		}
+		return false // held by a live lease: its owner hands it over, or it expires
+	}
+	if err := n.shards.TakeShard(ctx, shard, l.Epoch); err != nil {
+		log.Error("loading a shard failed; giving it back", "shard", shard, "err", err)
+		if err := n.leases.Release(ctx, n.cfg.ID, l); err != nil {
+			log.Warn("releasing a shard failed", "shard", shard, "err", err)
+		}
+		return false
+	}
+	n.held[shard] = l.Epoch
+	return true
+}
+
+// handOverLocked stops serving shard and releases its lease at once, so
+// its rendezvous owner takes it on its next tick.
+func (n *Node) handOverLocked(ctx context.Context, log *slog.Logger, shard int32) {
+	epoch := n.held[shard]
+	n.shards.DropShard(shard)
+	delete(n.held, shard)
+	if err := n.leases.Release(ctx, n.cfg.ID, postgres.Lease{Shard: shard, Epoch: epoch}); err != nil {
+		log.Warn("releasing a shard failed; it passes on when the lease expires", "shard", shard, "err", err)
+	}
+}
+
+// Drain gives every shard up (the SIGTERM path): the node marks itself
+// draining, so no node hands it a shard, then drops and releases each,
+// and leaves the cluster.
+func (n *Node) Drain(ctx context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.draining = true
+	err := n.leases.HeartbeatNode(ctx, n.cfg.ID, n.cfg.Address, true)
+	for s := range n.held {
+		n.handOverLocked(ctx, n.cfg.Log, s)
+	}
+	return errors.Join(err, n.leases.LeaveNode(ctx, n.cfg.ID))
+}
+
+// Held returns the shards this node holds, with their epochs.
+func (n *Node) Held() map[int32]int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make(map[int32]int64, len(n.held))
+	for s, e := range n.held {
+		out[s] = e
+	}
+	return out
+}
+
+// mix spreads every input bit over the whole word (MurmurHash3's
+// finalizer): FNV alone leaves the high bits, which decide the highest
+// score, nearly the same for ids that differ only at the end.
+func mix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// Owner is the node that should own shard among the live ones: the one
+// whose hash with the shard is highest (rendezvous hashing), so a node
+// joining or leaving moves only the shards it wins or held. "" with no
+// live node.
+func Owner(shard int32, live []string) string {
+	var best string
+	var bestScore uint64
+	for _, id := range live {
+		h := fnv.New64a()
+		h.Write([]byte(id))
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(shard)))
+		if s := mix(h.Sum64()); best == "" || s > bestScore || (s == bestScore && id < best) {
+			best, bestScore = id, s
+		}
+	}
+	return best
+}
