@@ -90,6 +90,25 @@ type ShardLoader interface {
 	LoadShard(ctx context.Context, shard int32) (*Snapshot, error)
 }
 
+// Gather is group commit's gathering step, shared by the drivers: it
+// refills batch with first and every request queue holds at that moment,
+// up to max, without waiting for more.
+func Gather[T any](batch []T, first T, queue <-chan T, max int) []T {
+	batch = append(batch[:0], first)
+	for len(batch) < max {
+		select {
+		case r, ok := <-queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // Apply submits c and waits until it is durable.
 func Apply(s Store, c *Change) error { return <-s.Submit(c) }
 

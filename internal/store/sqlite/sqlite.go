@@ -180,19 +180,7 @@ func (s *Store) writer() {
 	defer s.wal.close()
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
-		batch = append(batch[:0], r)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r, ok := <-s.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, r)
-			default:
-				break fill
-			}
-		}
+		batch = store.Gather(batch, r, s.queue, maxBatch)
 		s.commit(batch)
 	}
 }
