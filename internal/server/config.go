@@ -32,6 +32,11 @@ type Config struct {
 	// then unused. Empty means SQLite in DataDir.
 	Database string
 	Clock    clock.Clock
+	// ClockMode is how the clock moves: ClockReal (the default: Clock, or
+	// the wall clock), ClockManual or ClockAutoSkip (clock.go). A manual
+	// or auto-skip clock is Clock if that is a *clock.Fake, else one that
+	// starts at the real time.
+	ClockMode ClockMode
 	// Limits are the service quotas; the zero value means
 	// swf.DefaultLimits(), AWS's own.
 	Limits swf.Limits
@@ -61,7 +66,7 @@ func (c Config) withDefaults() Config {
 		c.DataDir = DefaultDataDir
 	}
 	if c.Clock == nil {
-		c.Clock = clock.Real{}
+		c.Clock = defaultClock(c.ClockMode)
 	}
 	if c.Limits == (swf.Limits{}) {
 		c.Limits = swf.DefaultLimits()

@@ -47,6 +47,7 @@ type Server struct {
 	eng   *engine.Engine
 	ln    net.Listener
 	http  *http.Server
+	clock *ClockControl // nil for a real clock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -67,6 +68,9 @@ func New(cfg Config) (_ *Server, err error) {
 			s.release()
 		}
 	}()
+	if s.clock, err = newClockControl(cfg); err != nil {
+		return nil, err
+	}
 
 	if s.store, err = openStore(cfg); err != nil {
 		return nil, err
@@ -85,6 +89,7 @@ func New(cfg Config) (_ *Server, err error) {
 	if err = s.eng.Start(context.Background()); err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
+	s.clock.startAutoSkip(s.eng)
 	handler, err := wire.New(s.eng, cfg.Log, cfg.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("build handler: %w", err)
@@ -94,7 +99,7 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	if cfg.Auth != nil {
-		handler.RequireSignatures(cfg.Auth, cfg.Clock.Now)
+		handler.RequireSignatures(cfg.Auth, signingClock(cfg))
 		cfg.Log.Info("signatures required", "principals", len(cfg.Auth.Principals()), "account", cfg.AccountID)
 	} else if !isLoopback(s.ln.Addr()) {
 		if !cfg.Open {
@@ -105,7 +110,7 @@ func New(cfg Config) (_ *Server, err error) {
 		cfg.Log.Info("no credentials: accepting unsigned requests, on loopback only (give --auth FILE to require signatures)")
 	}
 	s.http = &http.Server{
-		Handler:           handler,
+		Handler:           s.withClock(handler),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
@@ -202,6 +207,7 @@ func (s *Server) Close() error {
 
 // release stops the engine and closes the store, whichever were opened.
 func (s *Server) release() error {
+	s.clock.close()
 	if s.eng != nil {
 		s.eng.Close()
 	}
