@@ -25,13 +25,21 @@
 //
 // Long polls wait, like everything else on the server, on the server's
 // clock: a PollForActivityTask or PollForDecisionTask with nothing to hand
-// out answers empty once the clock passes its 60 seconds.
+// out answers empty once the clock passes its 60 seconds, or, whatever the
+// clock, after 60 seconds of real time (so that a client's socket timeout
+// never fires).
 //
-// Workers keep running while the clock moves. A heartbeat is recorded at
-// the time the server's clock shows: a worker that heartbeats every second
-// of real time, while the test advances the clock by six minutes in one
-// call, has (as far as the server can tell) been silent for six minutes,
-// and its five-minute heartbeat timeout fires.
+// Workers keep running while the clock moves, and calls other than long
+// polls wait while an advance runs, so none lands in the middle of one. A
+// heartbeat is recorded at the time the server's clock shows: a worker
+// that heartbeats every second of real time, while the test advances the
+// clock by six minutes in one call, has (as far as the server can tell)
+// been silent for six minutes, and its five-minute heartbeat timeout
+// fires. A task a poll is handed while the clock moves starts at the time
+// the move has reached.
+//
+// This is `swf server --clock manual` in the test's process:
+// docs/architecture.md, "The manual clock".
 package openswftest
 
 import (
@@ -65,12 +73,11 @@ type Server struct {
 	URL string
 
 	srv       *server.Server
-	clk       *clock.Fake
-	dir       string // removed by Close when New created it
+	clk       *server.ClockControl
+	dir       string // removed by Close
 	transport *http.Transport
 	served    chan error
 
-	moveMu    sync.Mutex // serialises Advance and AdvanceTo
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -123,8 +130,10 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	clk := clock.NewFake(o.start)
-	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir, Clock: clk, Log: o.log})
+	srv, err := server.New(server.Config{
+		Listen: "127.0.0.1:0", DataDir: dir, Log: o.log,
+		ClockMode: server.ClockManual, Clock: clock.NewFake(o.start),
+	})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start server: %w", err)
@@ -132,7 +141,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		URL:       srv.URL(),
 		srv:       srv,
-		clk:       clk,
+		clk:       srv.ClockControl(),
 		dir:       dir,
 		transport: newTransport(),
 		served:    make(chan error, 1),
@@ -171,21 +180,22 @@ func newTransport() *http.Transport {
 // Now returns the server's current time.
 func (s *Server) Now() time.Time { return s.clk.Now() }
 
-// Advance moves the server's clock forward by d. Every deadline it passes
-// fires, in deadline order, as if the time had passed; Advance returns
-// once their effects are stored. Concurrent calls run one after the other.
+// Advance moves the server's clock forward by d (a negative d does
+// nothing). Every deadline it passes fires, in deadline order, as if the
+// time had passed; Advance returns once their effects are stored.
+// Concurrent calls run one after the other.
 func (s *Server) Advance(d time.Duration) {
-	s.moveMu.Lock()
-	defer s.moveMu.Unlock()
-	s.clk.Advance(d)
+	if d > 0 {
+		s.clk.Advance(d)
+	}
 }
 
 // AdvanceTo moves the server's clock forward to t, as Advance does. A time
 // before the clock's leaves it where it is.
 func (s *Server) AdvanceTo(t time.Time) {
-	s.moveMu.Lock()
-	defer s.moveMu.Unlock()
-	s.clk.Set(t)
+	if t.After(s.clk.Now()) {
+		s.clk.Set(t)
+	}
 }
 
 // Close stops the server: long polls still waiting answer empty, calls in

@@ -408,7 +408,9 @@ func (w *ActivityWorker) heartbeat(tasks context.Context, stop <-chan struct{}, 
 		case <-tick.C:
 		}
 		var out *swf.RecordActivityTaskHeartbeatOutput
-		hctx, hcancel := context.WithTimeout(ctx, interval)
+		// Retries of one heartbeat may take an interval, or a call's time if
+		// that is longer; ticks that pass meanwhile are dropped.
+		hctx, hcancel := context.WithTimeout(ctx, max(interval, callTimeout))
 		err := withRetry(hctx, w.opts.Backoff, func(ctx context.Context) error {
 			var err error
 			out, err = w.c.RecordActivityTaskHeartbeat(ctx, &swf.RecordActivityTaskHeartbeatInput{TaskToken: aws.String(t.Token), Details: t.progress()})

@@ -137,7 +137,7 @@ func TestActivityStartToCloseTimeout(t *testing.T) {
 	// Three steps of four minutes, each shorter than the heartbeat
 	// timeout, with a heartbeat after each: only start-to-close can fire.
 	for range 3 {
-		b.tap.waitForMore(t, "RecordActivityTaskHeartbeat")
+		b.tap.waitForNew(t, "RecordActivityTaskHeartbeat")
 		b.advance(4 * time.Minute)
 	}
 	select {

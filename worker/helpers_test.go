@@ -172,13 +172,9 @@ func eventTypes(events []types.HistoryEvent) []string {
 	return out
 }
 
-// advance moves the server's clock with the tap closed, so that no call
-// of the worker's (but its long polls) lands in the middle of the move.
-func (b *bundle) advance(d time.Duration) {
-	b.tap.gate.Lock()
-	defer b.tap.gate.Unlock()
-	b.srv.Advance(d)
-}
+// advance moves the server's clock. The server holds the worker's calls
+// (but its long polls) back while it moves.
+func (b *bundle) advance(d time.Duration) { b.srv.Advance(d) }
 
 // runWorker calls run (a worker's or decider's Run) until stop is called
 // or the test ends, and checks that it then returns nil.
@@ -222,10 +218,10 @@ func fastOptions() worker.ActivityWorkerOptions {
 // as a throttled or failing service would.
 type tap struct {
 	next http.RoundTripper
-	gate sync.RWMutex // calls but long polls hold it to read; advance to write
 
-	mu     sync.Mutex            // guards sent, calls, inject
+	mu     sync.Mutex            // guards sent, total, calls, inject
 	sent   map[string]int        // calls sent, by operation
+	total  int                   // calls sent
 	calls  []call                // calls answered
 	inject map[string][]injected // by operation, consumed in order
 }
@@ -234,6 +230,7 @@ type call struct {
 	op     string
 	body   string
 	status int
+	sent   int // the call was the sent'th sent, from 1
 }
 
 type injected struct {
@@ -255,10 +252,6 @@ func (tp *tap) fail(op string, n, status int, code string) {
 
 func (tp *tap) RoundTrip(req *http.Request) (*http.Response, error) {
 	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "SimpleWorkflowService.")
-	if !strings.HasPrefix(op, "PollFor") {
-		tp.gate.RLock()
-		defer tp.gate.RUnlock()
-	}
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
@@ -270,6 +263,8 @@ func (tp *tap) RoundTrip(req *http.Request) (*http.Response, error) {
 		tp.sent = map[string]int{}
 	}
 	tp.sent[op]++
+	tp.total++
+	seq := tp.total
 	var inj *injected
 	if q := tp.inject[op]; len(q) > 0 {
 		inj, tp.inject[op] = &q[0], q[1:]
@@ -291,7 +286,7 @@ func (tp *tap) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	tp.mu.Lock()
-	tp.calls = append(tp.calls, call{op: op, body: string(body), status: resp.StatusCode})
+	tp.calls = append(tp.calls, call{op: op, body: string(body), status: resp.StatusCode, sent: seq})
 	tp.mu.Unlock()
 	return resp, nil
 }
@@ -328,15 +323,25 @@ func (tp *tap) waitFor(t *testing.T, op, substr string) {
 	t.Fatalf("no %s with %q answered 200 within %v", op, substr, wait)
 }
 
-// waitForMore waits until one more call of op than now has been answered
+// waitForNew waits until a call of op sent from now on has been answered
 // 200.
-func (tp *tap) waitForMore(t *testing.T, op string) {
+func (tp *tap) waitForNew(t *testing.T, op string) {
 	t.Helper()
-	n := tp.count(op, 200)
+	tp.mu.Lock()
+	since := tp.total
+	tp.mu.Unlock()
 	deadline := time.Now().Add(wait)
-	for tp.count(op, 200) <= n {
+	for {
+		tp.mu.Lock()
+		for _, c := range tp.calls {
+			if c.op == op && c.status == 200 && c.sent > since {
+				tp.mu.Unlock()
+				return
+			}
+		}
+		tp.mu.Unlock()
 		if time.Now().After(deadline) {
-			t.Fatalf("no further %s answered 200 within %v", op, wait)
+			t.Fatalf("no %s sent since answered 200 within %v", op, wait)
 		}
 		time.Sleep(time.Millisecond)
 	}
