@@ -68,6 +68,9 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 
 func open(dir string, log *slog.Logger) (*Store, error) {
 	path := filepath.Join(dir, "swf.db")
+	if err := migrateFile(path, log, migrations); err != nil {
+		return nil, err
+	}
 	// WAL: readers never block the writer. synchronous(NORMAL): SQLite
 	// does not flush at commit; the writer flushes the WAL itself before it
 	// answers (durable.go), so an answered request survives a crash of the
@@ -82,10 +85,6 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
@@ -104,36 +103,6 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 	}
 	go s.writer()
 	return s, nil
-}
-
-var schema = []string{
-	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS domains (name TEXT PRIMARY KEY, data TEXT NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS activity_types (domain TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (domain, name, version))`,
-	`CREATE TABLE IF NOT EXISTS workflow_types (domain TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (domain, name, version))`,
-	`CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, domain TEXT NOT NULL, workflow_id TEXT NOT NULL, open INTEGER NOT NULL, start_ms INTEGER NOT NULL, close_ms INTEGER NOT NULL, data TEXT NOT NULL)`,
-	`CREATE INDEX IF NOT EXISTS executions_by_domain ON executions (domain, open, start_ms)`,
-	`CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (domain, workflow_id, start_ms)`,
-	`CREATE INDEX IF NOT EXISTS executions_by_close ON executions (domain, open, close_ms)`,
-	`CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
-	// Heartbeat progress has its own columns so a heartbeat rewrites only
-	// them, never the activity's data (which holds its input).
-	`CREATE TABLE IF NOT EXISTS activities (run_id TEXT NOT NULL, scheduled_event_id INTEGER NOT NULL, data TEXT NOT NULL, hb_at TEXT, hb_details TEXT, PRIMARY KEY (run_id, scheduled_event_id)) WITHOUT ROWID`,
-	`CREATE TABLE IF NOT EXISTS timers (run_id TEXT NOT NULL, timer_id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, timer_id)) WITHOUT ROWID`,
-}
-
-func migrate(db *sql.DB) error {
-	tx, err := db.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, q := range schema {
-		if _, err := tx.Exec(q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	return tx.Commit()
 }
 
 // Close stops the writer after the queued changes are written.
