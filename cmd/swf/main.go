@@ -16,6 +16,8 @@ const usage = `Usage: swf <command> [flags]
 Commands:
   server    run the openswf server (swf server -h for its flags)
   bench     measure an SWF endpoint (swf bench -h; docs/benchmarks.md)
+  clock     show or move the clock of a server run with --clock manual:
+            swf clock advance 10m (swf clock help)
   version   print the version
   help      print this help (swf help <command> for a command's)
   <command> an Amazon SWF operation, named and flagged as in aws swf:
@@ -39,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServer(ctx, args[1:], stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "clock":
+		return cli.RunClock(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "swf", versionString())
 		return 0

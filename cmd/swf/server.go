@@ -52,6 +52,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	open := fs.Bool("open", false, "allow listening beyond loopback without --auth: anyone who can reach the address may do anything")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key the server speaks HTTPS")
 	tlsKey := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
+	clockName := fs.String("clock", string(server.ClockReal), "how the server's clock moves, `MODE`: real; manual (starts at the real time and moves only when told, by swf clock advance); or auto-skip (runs in real time, and jumps to the next timer or timeout whenever no task is scheduled or started)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -80,6 +81,11 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "swf server: --database (or SWF_DATABASE_URL) must be a postgres:// or postgresql:// URL\n")
 		return 2
 	}
+	clockMode, err := server.ParseClockMode(*clockName)
+	if err != nil {
+		fmt.Fprintf(stderr, "swf server: --clock: %v\n", err)
+		return 2
+	}
 	level, err := parseLevel(*levelName)
 	if err != nil {
 		fmt.Fprintf(stderr, "swf server: %v\n", err)
@@ -91,6 +97,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	defer stop()
 
 	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Database: *database, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	cfg.ClockMode = clockMode
 	if *authFile != "" {
 		if cfg.Auth, err = auth.Load(*authFile); err != nil {
 			log.Error("cannot read credentials", "file", *authFile, "err", err)

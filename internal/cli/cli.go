@@ -135,6 +135,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeHelp(stdout)
 		return ExitOK
 	}
+	if rest, ok := clockArgs(args); ok {
+		return RunClock(ctx, rest, stdout, stderr)
+	}
 	inv, err := parseArgs(args)
 	if err != nil {
 		return usageFail(stderr, err)
