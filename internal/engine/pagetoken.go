@@ -77,7 +77,7 @@ func (p pager) open(s string) ([]byte, error) {
 	if s == "" {
 		return nil, nil
 	}
-	b, err := tokenEncoding.DecodeString(s)
+	b, err := decodeTokenString(s)
 	if err != nil || len(b) < 2+queryHashLen+1+macLen {
 		return nil, errPageToken()
 	}

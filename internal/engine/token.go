@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"strings"
 )
 
 // A task token names one attempt at one task: the domain, the run, the
@@ -40,8 +41,20 @@ const (
 var errBadToken = errors.New("bad token")
 
 // tokenEncoding is strict: the unused low bits of the last character must
-// be zero, so no two strings decode to the same token.
+// be zero, so no two strings decode to the same token. (Carriage returns and
+// line feeds, which the decoder skips even in strict mode, are refused by
+// decodeTokenString.)
 var tokenEncoding = base64.RawURLEncoding.Strict()
+
+// decodeTokenString decodes a token's text. A token we issue has no line
+// breaks, and encoding/base64 would skip them, so "abc\ndef" would be
+// the same token as "abcdef": refused, so that a token has one spelling.
+func decodeTokenString(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errBadToken
+	}
+	return tokenEncoding.DecodeString(s)
+}
 
 type tokenCodec struct{ key []byte }
 
@@ -66,7 +79,7 @@ func (c tokenCodec) mac(b []byte) []byte {
 
 func (c tokenCodec) decode(s string, kind byte) (token, error) {
 	var t token
-	b, err := tokenEncoding.DecodeString(s)
+	b, err := decodeTokenString(s)
 	if err != nil || len(b) < 2+8+macLen {
 		return t, errBadToken
 	}
