@@ -154,7 +154,8 @@ func TestREADMEBoto3Clock(t *testing.T) {
 // package's directory, which only the overlay has.)
 func TestREADMEGoClock(t *testing.T) {
 	skipIfShort(t)
-	t.Parallel()
+	// Not parallel: compiling is heavy, and the parallel tests time
+	// heartbeats on the real clock.
 	block := readmeBlock(t, readmeTests(t), "go heartbeat_test.go")
 	ov := overlay(t, map[string]string{"e2e/readmecheck/clock/heartbeat_test.go": block})
 	bin := filepath.Join(t.TempDir(), "clock.test")
@@ -177,7 +178,8 @@ func TestREADMEGoClock(t *testing.T) {
 // order to completion and stops cleanly on SIGINT.
 func TestREADMEGoWorker(t *testing.T) {
 	skipIfShort(t)
-	t.Parallel()
+	// Not parallel: compiling is heavy, and the parallel tests time
+	// heartbeats on the real clock.
 	blocks := readmeTests(t)
 	main := readmeBlock(t, blocks, "go worker/main.go")
 	if n := strings.Count(strings.TrimRight(main, "\n"), "\n") + 1; n >= 40 {

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -424,4 +425,56 @@ func TestActivityAnswerOfClosedTask(t *testing.T) {
 		t.Errorf("%d calls of RespondActivityTaskCompleted, want 1", n)
 	}
 	last(t, b.history(t), types.EventTypeActivityTaskTimedOut)
+}
+
+// With Pollers set to n, n tasks run at once.
+func TestActivityPollers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 3
+	var decisions []types.Decision
+	for i := range n {
+		decisions = append(decisions, worker.ScheduleActivityTask(fmt.Sprint("a", i), worker.ActivityType(activityName, "1"), ""))
+	}
+	b.decide(t, decisions...)
+	running := make(chan struct{}, n)
+	all := make(chan struct{})
+	opts := fastOptions()
+	opts.Pollers = n
+	w := worker.NewActivityWorker(b.c, opts)
+	w.Handle(activityName, "1", func(ctx context.Context, task *worker.ActivityTask) (string, error) {
+		running <- struct{}{}
+		select {
+		case <-all:
+			return "together", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	})
+	runWorker(t, w.Run)
+	for i := range n {
+		select {
+		case <-running:
+		case <-time.After(wait):
+			t.Fatalf("%d of %d tasks running at once, want all", i, n)
+		}
+	}
+	close(all)
+	deadline := time.Now().Add(wait)
+	for n > countEvents(b.history(t), types.EventTypeActivityTaskCompleted) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not every task completed; history %v", eventTypes(b.history(t)))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func countEvents(events []types.HistoryEvent, typ types.EventType) int {
+	n := 0
+	for _, ev := range events {
+		if ev.EventType == typ {
+			n++
+		}
+	}
+	return n
 }
