@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -407,8 +406,8 @@ func backCompat(sh *shape.ShapeDef, v any) any {
 		return l
 	case "integer", "long":
 		if s, ok := v.(string); ok {
-			if _, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
-				return jsonNumber(strings.TrimSpace(s))
+			if n, ok := parseInteger(s); ok {
+				return n
 			}
 		}
 		return v

@@ -26,8 +26,6 @@ func (e *paramError) Error() string {
 	return fmt.Sprintf("Error parsing parameter '--%s': %s", e.Flag, e.Msg)
 }
 
-func jsonNumber(s string) json.Number { return json.Number(s) }
-
 // readParamFile resolves the AWS CLI's file:// and fileb:// prefixes: the
 // value is the file's contents. ok is false for any other value.
 func readParamFile(v string) (s string, ok bool, err error) {
@@ -156,11 +154,11 @@ func parseComplex(sh *shape.ShapeDef, w string, perr func(string) error) (any, e
 func parseScalar(sh *shape.ShapeDef, w string, perr func(string) error) (any, error) {
 	switch sh.Type {
 	case "integer", "long":
-		t := strings.TrimSpace(w)
-		if _, err := strconv.ParseInt(t, 10, 64); err != nil {
+		n, ok := parseInteger(w)
+		if !ok {
 			return nil, perr(fmt.Sprintf("expected an integer, got %q", w))
 		}
-		return jsonNumber(t), nil
+		return n, nil
 	case "boolean":
 		switch strings.ToLower(strings.TrimSpace(w)) {
 		case "true":
@@ -191,12 +189,27 @@ var timestampLayouts = []string{
 	"2006-01-02",
 }
 
+// parseInteger reads an integer as Python's int() does (surrounding
+// space, a sign, leading zeros: " +007") and returns it as a JSON number.
+func parseInteger(s string) (json.Number, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return "", false
+	}
+	return json.Number(strconv.FormatInt(n, 10)), true
+}
+
 // parseTimestamp reads a timestamp and returns it as the JSON protocol
-// sends it, seconds since the epoch.
+// sends it, seconds since the epoch. Numbers are read as Python's float()
+// reads them ("+5", "05", ".5" and "5." too, but no hexadecimal) and sent
+// as they were written when that is valid JSON, so that no digit is lost.
 func parseTimestamp(s string) (json.Number, error) {
 	t := strings.TrimSpace(s)
-	if f, err := strconv.ParseFloat(t, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-		return json.Number(t), nil
+	if f, err := strconv.ParseFloat(t, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && !strings.ContainsAny(t, "xX") {
+		if isJSONNumber(t) {
+			return json.Number(t), nil
+		}
+		return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), nil
 	}
 	for _, layout := range timestampLayouts {
 		if tm, err := time.Parse(layout, t); err == nil {
@@ -204,6 +217,12 @@ func parseTimestamp(s string) (json.Number, error) {
 		}
 	}
 	return "", fmt.Errorf("invalid timestamp %q: use ISO 8601 (2024-05-01T12:00:00Z) or seconds since the epoch", s)
+}
+
+// isJSONNumber reports whether s is a number as JSON writes them.
+func isJSONNumber(s string) bool {
+	var n json.Number
+	return s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') && json.Unmarshal([]byte(s), &n) == nil
 }
 
 // epochNumber renders t as epoch seconds with up to millisecond precision.
