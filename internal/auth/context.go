@@ -223,11 +223,14 @@ func RegionFrom(ctx context.Context) (string, bool) {
 func CredentialRegion(r *http.Request) string {
 	var cred string
 	if h := r.Header.Get("Authorization"); h != "" {
-		_, after, ok := strings.Cut(h, "Credential=")
-		if !ok {
+		// Read the header exactly as Authenticate does (parseSignature),
+		// or a request could be served in another region than it signed.
+		auth := strings.TrimSpace(h)
+		if !strings.HasPrefix(auth, "AWS4-") {
 			return ""
 		}
-		cred, _, _ = strings.Cut(after, ",")
+		_, rest, _ := strings.Cut(auth, " ")
+		cred = lastAuthParam(rest, "Credential")
 	} else if r.URL.RawQuery != "" {
 		cred = r.URL.Query().Get(queryCredential)
 	}
@@ -246,3 +249,28 @@ func CredentialRegion(r *http.Request) string {
 	}
 	return parts[2]
 }
+
+// lastAuthParam returns the value of the last key=value part of an
+// Authorization header's parameters (after the algorithm) with the given
+// key, the parts split at commas, spaces and tabs: what parseSignature's
+// map holds for key, without allocating.
+func lastAuthParam(params, key string) string {
+	var value string
+	for params != "" {
+		i := strings.IndexFunc(params, isAuthParamSep)
+		part := params
+		if i >= 0 {
+			part, params = params[:i], params[i+1:]
+		} else {
+			params = ""
+		}
+		if k, v, ok := strings.Cut(part, "="); ok && k == key {
+			value = v
+		}
+	}
+	return value
+}
+
+// isAuthParamSep reports whether r separates the parameters of an
+// Authorization header.
+func isAuthParamSep(r rune) bool { return r == ',' || r == ' ' || r == '\t' }

@@ -85,8 +85,9 @@ func validHost(s string) bool {
 func headerValue(s string) string { return strings.Trim(s, " \t") }
 
 // signedSeeds are requests signed by aws-sdk-go-v2, as a server receives
-// them: with the Authorization header, by an unknown access key, presigned
-// with and without X-Amz-Expires, in three regions.
+// them: with the Authorization header, by an unknown access key, with a
+// parameter given twice, presigned with and without X-Amz-Expires, in three
+// regions.
 func signedSeeds(tb testing.TB) []*http.Request {
 	var out []*http.Request
 	r := newRequest(tb, testBody)
@@ -99,6 +100,15 @@ func signedSeeds(tb testing.TB) []*http.Request {
 
 	r = newRequest(tb, "")
 	sign(tb, r, "", signOpts{key: "AKID_UNKNOWN"})
+	out = append(out, r)
+
+	// Parameters may repeat; the last one counts.
+	r = newRequest(tb, testBody)
+	sign(tb, r, testBody, signOpts{})
+	a := r.Header.Get("Authorization")
+	alg, params, _ := strings.Cut(a, " ")
+	cred, _, _ := strings.Cut(params, ",")
+	r.Header.Set("Authorization", alg+" "+cred+", "+params)
 	out = append(out, r)
 
 	out = append(out, presign(tb, testBody, 300, signOpts{}))
@@ -484,4 +494,32 @@ func dump(r *http.Request) string {
 		}
 	}
 	return b.String()
+}
+
+// TestCredentialRegionAsSigned is the regression test for what
+// FuzzAuthenticate found (testdata/fuzz/FuzzAuthenticate/ad137a22b43e6202):
+// CredentialRegion took the first "Credential=" of the Authorization header
+// while Authenticate verifies the last Credential parameter, so a signed
+// request could name another region (or none, the server's) before the one
+// it signed for and be served there. Both now read the header alike.
+func TestCredentialRegionAsSigned(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, testConfig)
+	for _, prefix := range []string{
+		"Credential=, ",
+		"Credential=AKIDEXAMPLE/20260101/eu-west-1/swf/aws4_request, ",
+		"Credential=AKIDEXAMPLE/20260101/eu-west-1/swf/aws4_request\t",
+		"SignedHeaders=Credential=AKIDEXAMPLE/20260101/eu-west-1/swf/aws4_request, ",
+	} {
+		r := newRequest(t, testBody)
+		sign(t, r, testBody, signOpts{region: "ap-south-2"})
+		alg, params, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		r.Header.Set("Authorization", alg+" "+prefix+params)
+		if _, err := cfg.Authenticate(r, []byte(testBody), signTime); err != nil {
+			t.Fatalf("%q: %v", r.Header.Get("Authorization"), err)
+		}
+		if got := CredentialRegion(r); got != "ap-south-2" {
+			t.Errorf("%q: CredentialRegion = %q, want ap-south-2, the region it was signed for", r.Header.Get("Authorization"), got)
+		}
+	}
 }

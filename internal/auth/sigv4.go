@@ -175,7 +175,7 @@ func parseSignature(r *http.Request) (signed, url.Values, error) {
 	alg, rest, _ := strings.Cut(auth, " ")
 	sig.algorithm = alg
 	params := map[string]string{}
-	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+	for _, part := range strings.FieldsFunc(rest, isAuthParamSep) {
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			return sig, nil, errIncomplete(fmt.Sprintf("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", part, auth))
