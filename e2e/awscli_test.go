@@ -211,10 +211,13 @@ func TestHeartbeatStoryAWSCLI(t *testing.T) {
 	cli := newAWSCLI(t, srv.url)
 
 	const (
-		domain   = "cli-story"
-		decider  = "deciders"
-		workers  = "workers"
-		hbSecs   = 5 // the activity type's default heartbeat timeout
+		domain  = "cli-story"
+		decider = "deciders"
+		workers = "workers"
+		// The activity type's default heartbeat timeout: long enough that a
+		// loaded machine (CI runs many packages at once) starting the next
+		// aws process does not make the heartbeat after a poll late.
+		hbSecs   = 15
 		wfID     = "order-1"
 		actType  = "name=charge,version=1"
 		wantInfo = "charge card 4242"
