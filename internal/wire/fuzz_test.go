@@ -46,8 +46,9 @@ func (fuzzEngine) RecordActivityTaskHeartbeat(_ context.Context, in *shape.Recor
 }
 
 // fuzzLimit is the request size limit of FuzzHandler's handlers: small, so
-// that fuzzed bodies reach it.
-const fuzzLimit = 4096
+// that fuzzed bodies reach it and seeds stay short (the fuzzer spends long
+// minimizing long inputs). FuzzDecode covers bodies up to the real limit.
+const fuzzLimit = 512
 
 // FuzzHandler sends the wire handler requests with a fuzzed method,
 // X-Amz-Target, Content-Encoding, body (optionally gzipped, optionally of
@@ -91,7 +92,7 @@ func FuzzHandler(f *testing.F) {
 		{"POST", targetPrefix + "ListDomains", "", []byte(`{"registrationStatus":"REGISTERED"}`), false, false, false, ""},
 		{"POST", targetPrefix + "NoSuchOperation", "", []byte(`{}`), false, false, true, "Basic dXNlcjpwYXNz"},
 		{"GET", "", "gzip", []byte(strings.Repeat("x", fuzzLimit+1)), false, true, false, ""},
-		{"POST", targetPrefix + "RecordActivityTaskHeartbeat", "", []byte(`{"taskToken":"t","details":"` + strings.Repeat("é", 2049) + `"}`), false, false, false, ""},
+		{"POST", targetPrefix + "RecordActivityTaskHeartbeat", "", []byte(`{"taskToken":"","details":"é"}`), false, false, false, ""},
 	} {
 		f.Add(s.method, s.target, s.encoding, s.body, s.gzip, s.chunked, s.signed, s.authz)
 	}
