@@ -25,8 +25,14 @@ func opener() storetest.Opener {
 		mu.Lock()
 		dir, ok := dirs[t]
 		if !ok {
+			// A benchmark's runs each have their own TempDir.
 			dir = filepath.Join(t.TempDir(), "data")
 			dirs[t] = dir
+			t.Cleanup(func() {
+				mu.Lock()
+				delete(dirs, t)
+				mu.Unlock()
+			})
 		}
 		mu.Unlock()
 		s, err := sqlite.Open(dir, nil)
