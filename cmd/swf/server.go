@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/server"
@@ -52,6 +53,11 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	open := fs.Bool("open", false, "allow listening beyond loopback without --auth: anyone who can reach the address may do anything")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM); with --tls-key the server speaks HTTPS")
 	tlsKey := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
+	maxConns := fs.Int("max-connections", server.DefaultMaxConnections, "most client connections open at once; beyond it new connections wait until one closes")
+	readHeaderTimeout := fs.Duration("read-header-timeout", server.DefaultReadHeaderTimeout, "close a connection whose request headers have not all arrived within this `duration` (silent connections too)")
+	readBodyTimeout := fs.Duration("read-body-timeout", server.DefaultReadBodyTimeout, "close a connection whose request body has not all arrived within this `duration` after its headers")
+	idleTimeout := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle for this `duration` between requests")
+	retentionSweep := fs.Duration("retention-sweep", time.Hour, "how often closed executions past their domain's retention period are deleted (`duration`)")
 	clockName := fs.String("clock", string(server.ClockReal), "how the server's clock moves, `MODE`: real; manual (starts at the real time and moves only when told, by swf clock advance); or auto-skip (runs in real time, and jumps to the next timer or timeout whenever no task is scheduled or started)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
@@ -98,6 +104,8 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 
 	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Database: *database, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	cfg.ClockMode = clockMode
+	cfg.MaxConnections, cfg.ReadHeaderTimeout, cfg.ReadBodyTimeout, cfg.IdleTimeout = *maxConns, *readHeaderTimeout, *readBodyTimeout, *idleTimeout
+	cfg.RetentionSweep = *retentionSweep
 	if *authFile != "" {
 		if cfg.Auth, err = auth.Load(*authFile); err != nil {
 			log.Error("cannot read credentials", "file", *authFile, "err", err)

@@ -45,6 +45,11 @@ type Config struct {
 	// memory cannot be made durable. Memory is then ahead of disk, and the
 	// only safe course is to stop and reload; the default exits the process.
 	FatalFunc func(error)
+	// SweepInterval is how often closed executions past their domain's
+	// retention period are deleted (default an hour). Reads hide them at
+	// once whatever the interval; a short one keeps a busy database small
+	// when retention is 0 days (swf bench soak).
+	SweepInterval time.Duration
 }
 
 // Engine runs SWF operations. Create it with New, then Start it.
@@ -114,6 +119,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.AccountID == "" {
 		cfg.AccountID = "123456789012"
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = defaultSweepInterval
 	}
 	if cfg.FatalFunc == nil {
 		log := cfg.Log

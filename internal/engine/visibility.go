@@ -178,9 +178,10 @@ func (e *Engine) retentionCutoff(domain string) time.Time {
 	return now.Add(-time.Duration(days) * 24 * time.Hour)
 }
 
-// sweepInterval is how often closed executions past retention are deleted.
-// Reads hide them at once whatever the sweep's timing.
-const sweepInterval = time.Hour
+// defaultSweepInterval is how often closed executions past retention are
+// deleted, unless Config.SweepInterval says otherwise. Reads hide them at
+// once whatever the sweep's timing.
+const defaultSweepInterval = time.Hour
 
 func (e *Engine) sweep() {
 	select {
@@ -209,7 +210,7 @@ func (e *Engine) scheduleSweep() {
 		return
 	default:
 	}
-	e.clk.AfterFunc(sweepInterval, e.sweep)
+	e.clk.AfterFunc(e.cfg.SweepInterval, e.sweep)
 }
 
 // domainOfARN returns the key of the domain an ARN names, if it is one of

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/clock"
@@ -55,6 +56,22 @@ type Config struct {
 	Open bool
 	// TLSCertFile and TLSKeyFile, when both set, make the server speak HTTPS.
 	TLSCertFile, TLSKeyFile string
+
+	// Connection limits (limits.go; docs/reliability.md, "Abuse"). Zero
+	// means the default. MaxConnections is the most client connections
+	// open at once: beyond it new connections wait in the listen queue
+	// until one closes (it is lowered to fit the file descriptor limit).
+	// ReadHeaderTimeout closes a connection whose request headers have not
+	// all arrived in time (silent connections included); ReadBodyTimeout
+	// bounds reading a body, from the end of its headers; IdleTimeout
+	// closes a keep-alive connection idle that long between requests.
+	MaxConnections    int
+	ReadHeaderTimeout time.Duration
+	ReadBodyTimeout   time.Duration
+	IdleTimeout       time.Duration
+	// RetentionSweep is how often closed executions past their domain's
+	// retention period are deleted from the store (default an hour).
+	RetentionSweep time.Duration
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -82,6 +99,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AccountID == "" {
 		c.AccountID = DefaultAccountID
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.ReadBodyTimeout <= 0 {
+		c.ReadBodyTimeout = DefaultReadBodyTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	return c
 }

@@ -24,15 +24,10 @@ import (
 	"github.com/openswf/openswf/internal/wire"
 )
 
-// HTTP timeouts. There is no write timeout: a long poll legitimately holds
-// its request for up to a minute before writing, and the engine, not the
-// HTTP server, bounds it.
+// HTTP timeouts: Config's (limits.go), and this one. There is no write
+// timeout: a long poll legitimately holds its request for up to a minute
+// before writing, and the engine, not the HTTP server, bounds it.
 const (
-	// readHeaderTimeout drops connections that never finish their headers.
-	readHeaderTimeout = 10 * time.Second
-	// idleTimeout is longer than the SDKs' own idle keep-alive so that the
-	// client, not us, normally closes an idle connection.
-	idleTimeout = 120 * time.Second
 	// shutdownTimeout bounds how long Close waits for in-flight requests.
 	// Drain has already answered the long polls, so this only covers
 	// ordinary calls finishing their write.
@@ -82,6 +77,8 @@ func New(cfg Config) (_ *Server, err error) {
 		Log:       cfg.Log,
 		Region:    cfg.Region,
 		AccountID: cfg.AccountID,
+
+		SweepInterval: cfg.RetentionSweep,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create engine: %w", err)
@@ -98,6 +95,7 @@ func New(cfg Config) (_ *Server, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	s.ln = newLimitListener(s.ln, fitConnections(cfg.MaxConnections, cfg.Log))
 	if cfg.Auth != nil {
 		handler.RequireSignatures(cfg.Auth, signingClock(cfg))
 		cfg.Log.Info("signatures required", "principals", len(cfg.Auth.Principals()), "account", cfg.AccountID)
@@ -110,9 +108,9 @@ func New(cfg Config) (_ *Server, err error) {
 		cfg.Log.Info("no credentials: accepting unsigned requests, on loopback only (give --auth FILE to require signatures)")
 	}
 	s.http = &http.Server{
-		Handler:           s.withClock(handler),
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		Handler:           withBodyDeadline(s.withClock(handler), cfg.ReadBodyTimeout),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
 	return s, nil

@@ -51,6 +51,9 @@ func Decode(op string, body []byte) (any, error) {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
+	if depth := nesting(body); depth > MaxNesting {
+		return nil, &SerializationError{Message: fmt.Sprintf("Malformed JSON request body: nested more than %d levels deep (the limit)", MaxNesting)}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -90,6 +93,45 @@ func Decode(op string, body []byte) (any, error) {
 		return nil, &SerializationError{Message: "Unable to decode request: " + jsonErrText(err)}
 	}
 	return in, nil
+}
+
+// MaxNesting is how deep a request body's objects and arrays may nest.
+// SWF's deepest input (a decision's attributes' task list) is 5 levels;
+// the limit refuses bodies built to make decoding deep and slow before
+// anything is decoded.
+const MaxNesting = 64
+
+// nesting returns how deep body's objects and arrays nest, counting
+// brackets outside strings, and stops counting once past MaxNesting. It
+// does not check the JSON is well formed: the decoder does that after.
+func nesting(body []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > deepest {
+				deepest = depth
+				if deepest > MaxNesting {
+					return deepest
+				}
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 func jsonErrText(err error) string {
