@@ -27,6 +27,10 @@ Scenarios:
               long-polling decider receives it
   scale       K open activity tasks heartbeated round-robin: server RSS and
               sustained heartbeats/s
+  soak        P pipelines of mixed workflows (activities with heartbeats,
+              timers, signals, four kinds of close, reads) for -d (30m),
+              sampling the server every --sample (1m): RSS, threads,
+              goroutines, open files, database size
 
 Endpoint (one is required; --compare adds more, run one after the other):
   --endpoint URL        any SWF endpoint, e.g. http://127.0.0.1:7171 or moto_server
@@ -44,6 +48,7 @@ Examples:
   swf bench heartbeat --start-server --compare noop --compare 'moto=http://127.0.0.1:5000?pid=1234' -c 1,4,16,64
   swf bench timers --start-server -n 100000 --heartbeat-timeout 120
   swf bench scale --spawn-server ./swf -n 100000
+  swf bench soak --spawn-server ./swf -d 30m --samples-out soak.csv
 
 Flags:
 `
@@ -90,6 +95,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&o.JSONFile, "json-out", "", "also write the JSON report to `FILE`")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines on stderr")
+	fs.Var((*seconds)(&o.SampleEvery), "sample", "soak: sample the server every `duration` (default 1m)")
+	fs.StringVar(&o.SamplesFile, "samples-out", "", "soak: also write the samples to `FILE` as CSV")
+	fs.Var((*seconds)(&o.RetentionSweep), "retention-sweep", "a started or spawned server's --retention-sweep `duration` (soak default 1m: the domain keeps closed runs 0 days)")
 
 	// The scenario may come before or after the flags.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {

@@ -16,6 +16,9 @@
 //     long-polling decider receives it.
 //   - scale: K open activity tasks heartbeated round-robin: server memory
 //     and sustained heartbeats/s.
+//   - soak: P pipelines of mixed workflows for a long time (30 minutes by
+//     default), sampling the server's memory, threads, goroutines, open
+//     files and database size every minute: flat after warm-up?
 //
 // Every run is bounded in time (set-up, duration, grace) and in count, and
 // refuses endpoints off the loopback interface unless told otherwise.
@@ -38,7 +41,7 @@ import (
 )
 
 // Scenarios lists the scenario names in the order the usage shows them.
-var Scenarios = []string{"heartbeat", "roundtrip", "timers", "scale"}
+var Scenarios = []string{"heartbeat", "roundtrip", "timers", "scale", "soak"}
 
 // Options configure one `swf bench` invocation. Zero values take the
 // scenario's defaults (withDefaults).
@@ -69,6 +72,12 @@ type Options struct {
 	StockTransport   bool // the SDK's default HTTP transport (10 idle connections per host)
 	TempDir          string
 	CPUProfile       string
+
+	// soak
+	SampleEvery    time.Duration // how often to sample the server (default 1m)
+	SamplesFile    string        // also write the samples here, as CSV
+	RetentionSweep time.Duration // a started or spawned server's --retention-sweep (soak default 1m)
+	retentionDays  string        // the fixture domain's retention (default 1; soak 0)
 
 	// Profile, when set, signs requests with the credentials the AWS CLI
 	// would use for this profile (environment variables first), so that
@@ -118,6 +127,17 @@ func (o Options) withDefaults() Options {
 		def(&o.PerWorkflow, 100)
 		if len(o.Concurrency) == 0 {
 			o.Concurrency = []int{16}
+		}
+	case "soak":
+		if len(o.Concurrency) == 0 {
+			o.Concurrency = []int{16}
+		}
+		defDur(&o.Duration, 30*time.Minute)
+		defDur(&o.SampleEvery, time.Minute)
+		defDur(&o.RetentionSweep, time.Minute)
+		o.retentionDays = "0"
+		if o.Warmup == 0 {
+			o.Warmup = -1 // the samples show the warm-up
 		}
 	}
 	defDur(&o.Duration, 10*time.Second)
@@ -172,8 +192,14 @@ func (o *Options) Check() error {
 	switch {
 	case o.Tasks < 0 || o.Tasks > 2_000_000:
 		return fmt.Errorf("tasks %d: want 1..2000000", o.Tasks)
-	case o.Duration < 0 || o.Duration > time.Hour:
+	case o.Duration < 0 || o.Duration > time.Hour && o.Scenario != "soak":
 		return fmt.Errorf("duration %v: want at most 1h", o.Duration)
+	case o.Duration > 24*time.Hour:
+		return fmt.Errorf("duration %v: want at most 24h", o.Duration)
+	case o.Scenario == "soak" && len(o.Concurrency) > 1:
+		return fmt.Errorf("soak: one concurrency level (pipelines), not %d", len(o.Concurrency))
+	case o.SampleEvery < 0:
+		return fmt.Errorf("sample interval %v: want a positive duration", o.SampleEvery)
 	case o.HeartbeatTimeout < 0:
 		return fmt.Errorf("heartbeat timeout %d: want seconds > 0", o.HeartbeatTimeout)
 	case o.Probes < 0 || o.Probes > o.Tasks && o.Tasks > 0:
@@ -239,6 +265,7 @@ type Result struct {
 	Runs     []*RunResult `json:"runs"`
 	Error    string       `json:"error,omitempty"`
 	Notes    []string     `json:"notes,omitempty"`
+	Samples  []Sample     `json:"samples,omitempty"` // soak
 
 	cleanups []func() // run after the scenario, before the target closes
 }
@@ -374,6 +401,8 @@ func runTarget(ctx context.Context, spec string, o *Options) *Result {
 		err = runTimers(ctx, t, o, res)
 	case "scale":
 		err = runScale(ctx, t, o, res)
+	case "soak":
+		err = runSoak(ctx, t, o, res)
 	}
 	if err != nil {
 		res.Error = err.Error()
@@ -519,6 +548,10 @@ func printReport(w io.Writer, rep *Report) {
 			for _, e := range run.ErrorExamples {
 				fmt.Fprintf(w, "  %s error: %s\n", run.Name, e)
 			}
+		}
+		if len(r.Samples) > 0 {
+			fmt.Fprintln(w)
+			printSamples(w, r.Samples)
 		}
 	}
 	fmt.Fprintln(w)

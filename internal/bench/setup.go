@@ -59,8 +59,12 @@ func newFixture(ctx context.Context, c *awsswf.Client, t *target, o *Options, sc
 		decisionList: "bench-decisions",
 		activityList: "bench-activities",
 	}
+	retention := o.retentionDays
+	if retention == "" {
+		retention = "1"
+	}
 	if _, err := c.RegisterDomain(ctx, &awsswf.RegisterDomainInput{
-		Name: aws.String(f.domain), WorkflowExecutionRetentionPeriodInDays: aws.String("1"),
+		Name: aws.String(f.domain), WorkflowExecutionRetentionPeriodInDays: aws.String(retention),
 	}); err != nil {
 		return nil, fmt.Errorf("register domain %s: %w", f.domain, err)
 	}

@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,6 +94,40 @@ func TestSmoke(t *testing.T) {
 				}
 				if run.RoundSeconds <= 0 || run.TasksTouched <= 0 {
 					t.Errorf("got round %vs over %d tasks touched, want both > 0", run.RoundSeconds, run.TasksTouched)
+				}
+			},
+		},
+		"Soak": {
+			opts: func(o *Options) {
+				o.Scenario, o.Targets, o.Concurrency = "soak", []string{"server"}, []int{2}
+				o.Duration, o.SampleEvery, o.RetentionSweep = 4*time.Second, time.Second, time.Second
+				o.SamplesFile = filepath.Join(o.TempDir, "soak.csv")
+			},
+			check: func(t *testing.T, rep *Report) {
+				run := onlyRun(t, rep)
+				checkRun(t, "server", run)
+				samples := rep.Results[0].Samples
+				if len(samples) < 4 {
+					t.Fatalf("got %d samples, want one at the start, one a second and one at the end", len(samples))
+				}
+				for _, s := range samples {
+					if s.RSS <= 0 || s.Threads <= 0 || s.Goroutines <= 0 || s.OpenFiles <= 0 || s.DBBytes <= 0 || s.Open < 0 {
+						t.Errorf("sample at %.1fs: %+v, want every figure read", s.Seconds, s)
+					}
+				}
+				last := samples[len(samples)-1]
+				if last.Workflows != run.Count || last.Errors != 0 {
+					t.Errorf("last sample: %d workflows, %d errors; the run closed %d", last.Workflows, last.Errors, run.Count)
+				}
+				if last.Open > 2 {
+					t.Errorf("%d runs open at the end, want at most one per pipeline", last.Open)
+				}
+				b, err := os.ReadFile(filepath.Join(base.TempDir, "soak.csv"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != len(samples)+1 || !strings.HasPrefix(lines[0], "t_s,workflows,") {
+					t.Errorf("soak.csv: got %d lines starting %q, want a header and %d samples", len(lines), lines[0], len(samples))
 				}
 			},
 		},

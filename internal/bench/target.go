@@ -37,8 +37,10 @@ type target struct {
 	Kind  string
 	// pid is the process whose RSS is reported: the child for spawn, this
 	// process for server (RSS then includes the client), or --pid.
-	pid  int
-	stop func() error
+	pid int
+	// dataDir is a started or spawned server's data directory.
+	dataDir string
+	stop    func() error
 	// transports are the clients' (newClient); close shuts their idle
 	// connections first, or the server's graceful shutdown would wait for
 	// them.
@@ -165,14 +167,14 @@ func (t *target) startServer(o *Options) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir, Log: log})
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir, Log: log, RetentionSweep: o.RetentionSweep})
 	if err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("start server: %w", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
-	t.URL, t.pid = srv.URL(), os.Getpid()
+	t.URL, t.pid, t.dataDir = srv.URL(), os.Getpid(), dir
 	t.stop = func() error {
 		err := srv.Close()
 		if serr := <-served; serr != nil && err == nil {
@@ -228,7 +230,11 @@ func (t *target) spawn(ctx context.Context, path string, o *Options) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, "server", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	args := []string{"server", "--listen", "127.0.0.1:0", "--data-dir", dir}
+	if o.RetentionSweep > 0 {
+		args = append(args, "--retention-sweep", o.RetentionSweep.String())
+	}
+	cmd := exec.Command(path, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return err
@@ -272,7 +278,7 @@ func (t *target) spawn(ctx context.Context, path string, o *Options) error {
 	}
 	select {
 	case a := <-addr:
-		t.URL, t.pid, t.stop = "http://"+a, cmd.Process.Pid, stop
+		t.URL, t.pid, t.stop, t.dataDir = "http://"+a, cmd.Process.Pid, stop, dir
 		return nil
 	case err := <-exited:
 		os.RemoveAll(dir)
