@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -37,27 +36,25 @@ const fdReserve = 256
 // descriptor limit allows, raising its soft limit towards the hard one
 // first if max needs it. It logs when it has to lower max.
 func fitConnections(max int, log *slog.Logger) int {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+	cur, hard, ok := nofile()
+	if !ok {
 		return max
 	}
 	want := uint64(max) + fdReserve
-	if lim.Cur < want && lim.Cur < lim.Max {
-		raised := lim
-		raised.Cur = min(want, lim.Max)
-		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
-			lim = raised
+	if cur < want && cur < hard {
+		if raised := min(want, hard); setNofile(raised) {
+			cur = raised
 		}
 	}
-	if lim.Cur >= want {
+	if cur >= want {
 		return max
 	}
 	fit := 1
-	if lim.Cur > 2*fdReserve {
-		fit = int(lim.Cur - fdReserve)
+	if cur > 2*fdReserve {
+		fit = int(cur - fdReserve)
 	}
 	log.Warn("the file descriptor limit is too low for --max-connections; serving fewer (raise ulimit -n to serve more)",
-		"max_connections", max, "nofile", lim.Cur, "serving", fit)
+		"max_connections", max, "nofile", cur, "serving", fit)
 	return fit
 }
 
