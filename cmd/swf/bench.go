@@ -27,6 +27,11 @@ Scenarios:
               long-polling decider receives it
   scale       K open activity tasks heartbeated round-robin: server RSS and
               sustained heartbeats/s
+  abuse       C heartbeaters measured quiet, then while abusive clients run
+              in this process (10,000 idle connections, 5,000 long polls,
+              slow headers and bodies, oversized and nested bodies, bad
+              signatures): latency both ways, the server's RSS and files;
+              a started or spawned server requires signatures
   soak        P pipelines of mixed workflows (activities with heartbeats,
               timers, signals, four kinds of close, reads) for -d (30m),
               sampling the server every --sample (1m): RSS, threads,
@@ -49,6 +54,7 @@ Examples:
   swf bench timers --start-server -n 100000 --heartbeat-timeout 120
   swf bench scale --spawn-server ./swf -n 100000
   swf bench soak --spawn-server ./swf -d 30m --samples-out soak.csv
+  swf bench abuse --spawn-server ./swf -d 20
 
 Flags:
 `
@@ -86,7 +92,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.IntVar(&o.Probes, "probes", 0, "timers: only `P` of the n activities lapse; the others stay armed (3600s) as load (default: all lapse)")
 	fs.IntVar(&o.Deciders, "deciders", 0, "long-polling deciders (default 8)")
 	fs.IntVar(&o.DetailsBytes, "details-bytes", 0, "heartbeat details size in `bytes` (default none)")
-	fs.Float64Var(&o.Rate, "rate", 0, "scale: pace heartbeats to this many a second in total; timers: pace activity starts (and so the timeouts) (default: as fast as possible)")
+	fs.Float64Var(&o.Rate, "rate", 0, "scale and abuse: pace heartbeats to this many a second in total (abuse default 1000); timers: pace activity starts (and so the timeouts) (default: as fast as possible)")
 	fs.Var((*seconds)(&o.Grace), "grace", "timers: how long to wait past the last deadline (default 30s)")
 	fs.IntVar(&o.SetupConcurrency, "setup-concurrency", 0, "concurrent starters and pollers in set-up (default 16)")
 	fs.Var((*seconds)(&o.SetupTimeout), "setup-timeout", "give up a set-up after this `duration` (default 15m)")
@@ -95,6 +101,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.StringVar(&o.JSONFile, "json-out", "", "also write the JSON report to `FILE`")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines on stderr")
+	fs.IntVar(&o.IdleConns, "idle-conns", 0, "abuse: connections that send nothing, reopened when the server closes them (default 10000; negative: none)")
+	fs.IntVar(&o.LongPolls, "long-polls", 0, "abuse: concurrent long polls, on 10 task lists (default 5000; negative: none)")
+	fs.IntVar(&o.SlowClients, "slow-clients", 0, "abuse: clients sending their headers a byte a second, and as many sending their body so (default 100; negative: none)")
+	fs.IntVar(&o.Flooders, "flooders", 0, "abuse: clients sending oversized or deeply nested bodies, and as many sending bad signatures (default 2; negative: none)")
+	fs.Float64Var(&o.FloodRate, "flood-rate", 0, "abuse: requests a second of each flood, its flooders together (default 200)")
+	fs.Var((*seconds)(&o.AbuseRamp), "abuse-ramp", "abuse: longest wait for the idle connections and long polls to open before measuring (default 60s)")
+	fs.Var((*stringList)(&o.ServerFlags), "server-flag", "pass `FLAG` to a spawned server (e.g. --server-flag=--max-connections=20000); repeatable")
 	fs.Var((*seconds)(&o.SampleEvery), "sample", "soak: sample the server every `duration` (default 1m)")
 	fs.StringVar(&o.SamplesFile, "samples-out", "", "soak: also write the samples to `FILE` as CSV")
 	fs.Var((*seconds)(&o.RetentionSweep), "retention-sweep", "a started or spawned server's --retention-sweep `duration` (soak default 1m: the domain keeps closed runs 0 days)")

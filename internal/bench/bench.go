@@ -16,6 +16,9 @@
 //     long-polling decider receives it.
 //   - scale: K open activity tasks heartbeated round-robin: server memory
 //     and sustained heartbeats/s.
+//   - abuse: C heartbeaters measured quiet, then while abusive clients
+//     run: idle connections, long polls, slow headers and bodies,
+//     oversized and deeply nested bodies, bad signatures.
 //   - soak: P pipelines of mixed workflows for a long time (30 minutes by
 //     default), sampling the server's memory, threads, goroutines, open
 //     files and database size every minute: flat after warm-up?
@@ -38,10 +41,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/openswf/openswf/internal/server"
 )
 
 // Scenarios lists the scenario names in the order the usage shows them.
-var Scenarios = []string{"heartbeat", "roundtrip", "timers", "scale", "soak"}
+var Scenarios = []string{"heartbeat", "roundtrip", "timers", "scale", "soak", "abuse"}
 
 // Options configure one `swf bench` invocation. Zero values take the
 // scenario's defaults (withDefaults).
@@ -72,12 +77,27 @@ type Options struct {
 	StockTransport   bool // the SDK's default HTTP transport (10 idle connections per host)
 	TempDir          string
 	CPUProfile       string
+	ServerFlags      []string // more flags for a spawned server (--server-flag)
 
 	// soak
 	SampleEvery    time.Duration // how often to sample the server (default 1m)
 	SamplesFile    string        // also write the samples here, as CSV
 	RetentionSweep time.Duration // a started or spawned server's --retention-sweep (soak default 1m)
 	retentionDays  string        // the fixture domain's retention (default 1; soak 0)
+
+	// abuse (counts: 0 means the default, negative none)
+	IdleConns   int           // connections that send nothing (default 10,000)
+	LongPolls   int           // concurrent long polls (default 5,000)
+	SlowClients int           // clients sending headers a byte a second, and as many sending bodies so (default 100)
+	Flooders    int           // goroutines sending oversized or nested bodies, and as many sending bad signatures (default 2)
+	AbuseRamp   time.Duration // longest wait for the idle connections and polls to open (default 60s)
+	FloodRate   float64       // requests/s of each kind of flood, all its flooders together (default 200)
+	// signatures makes a started or spawned server require signatures,
+	// from the bench's keys only (abuse).
+	signatures bool
+	// serverConfig, when set, adjusts a started server's configuration
+	// (tests: short timeouts).
+	serverConfig func(*server.Config)
 
 	// Profile, when set, signs requests with the credentials the AWS CLI
 	// would use for this profile (environment variables first), so that
@@ -128,6 +148,25 @@ func (o Options) withDefaults() Options {
 		if len(o.Concurrency) == 0 {
 			o.Concurrency = []int{16}
 		}
+	case "abuse":
+		def(&o.Tasks, 200)
+		def(&o.HeartbeatTimeout, 3600)
+		def(&o.PerWorkflow, 1)
+		if len(o.Concurrency) == 0 {
+			o.Concurrency = []int{16}
+		}
+		def(&o.IdleConns, 10000)
+		def(&o.LongPolls, 5000)
+		def(&o.SlowClients, 100)
+		def(&o.Flooders, 2)
+		if o.FloodRate == 0 {
+			o.FloodRate = 200
+		}
+		if o.Rate == 0 {
+			o.Rate = 1000 // healthy heartbeaters are paced: latency, not the machine's ceiling
+		}
+		defDur(&o.AbuseRamp, time.Minute)
+		o.signatures = true
 	case "soak":
 		if len(o.Concurrency) == 0 {
 			o.Concurrency = []int{16}
@@ -196,8 +235,10 @@ func (o *Options) Check() error {
 		return fmt.Errorf("duration %v: want at most 1h", o.Duration)
 	case o.Duration > 24*time.Hour:
 		return fmt.Errorf("duration %v: want at most 24h", o.Duration)
-	case o.Scenario == "soak" && len(o.Concurrency) > 1:
-		return fmt.Errorf("soak: one concurrency level (pipelines), not %d", len(o.Concurrency))
+	case (o.Scenario == "soak" || o.Scenario == "abuse") && len(o.Concurrency) > 1:
+		return fmt.Errorf("%s: one concurrency level, not %d", o.Scenario, len(o.Concurrency))
+	case o.FloodRate < 0:
+		return fmt.Errorf("flood rate %v: want requests a second > 0", o.FloodRate)
 	case o.SampleEvery < 0:
 		return fmt.Errorf("sample interval %v: want a positive duration", o.SampleEvery)
 	case o.HeartbeatTimeout < 0:
@@ -266,6 +307,9 @@ type Result struct {
 	Error    string       `json:"error,omitempty"`
 	Notes    []string     `json:"notes,omitempty"`
 	Samples  []Sample     `json:"samples,omitempty"` // soak
+	// Abuse counts what happened to each kind of abusive client (abuse):
+	// kind -> outcome -> how many times.
+	Abuse map[string]map[string]int64 `json:"abuse,omitempty"`
 
 	cleanups []func() // run after the scenario, before the target closes
 }
@@ -403,6 +447,8 @@ func runTarget(ctx context.Context, spec string, o *Options) *Result {
 		err = runScale(ctx, t, o, res)
 	case "soak":
 		err = runSoak(ctx, t, o, res)
+	case "abuse":
+		err = runAbuse(ctx, t, o, res)
 	}
 	if err != nil {
 		res.Error = err.Error()

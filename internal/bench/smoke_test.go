@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openswf/openswf/internal/server"
 )
 
 // TestSmoke runs every scenario for a second or two at tiny sizes against
@@ -94,6 +96,49 @@ func TestSmoke(t *testing.T) {
 				}
 				if run.RoundSeconds <= 0 || run.TasksTouched <= 0 {
 					t.Errorf("got round %vs over %d tasks touched, want both > 0", run.RoundSeconds, run.TasksTouched)
+				}
+			},
+		},
+		"Abuse": {
+			opts: func(o *Options) {
+				o.Scenario, o.Targets, o.Tasks, o.Concurrency, o.Rate = "abuse", []string{"server"}, 10, []int{2}, 200
+				o.IdleConns, o.LongPolls, o.SlowClients, o.Flooders, o.FloodRate = 20, 20, 2, 1, 50
+				o.Duration = 1500 * time.Millisecond
+				o.serverConfig = func(c *server.Config) {
+					c.ReadHeaderTimeout, c.ReadBodyTimeout = 300*time.Millisecond, 300*time.Millisecond
+				}
+			},
+			check: func(t *testing.T, rep *Report) {
+				r := rep.Results[0]
+				if len(r.Runs) != 3 {
+					t.Fatalf("got %d runs, want quiet, abuse, quiet again", len(r.Runs))
+				}
+				for _, run := range r.Runs {
+					checkRun(t, "server", run)
+				}
+				if m := r.Runs[1].MemoryAfter; m == nil || m.RSS <= 0 {
+					t.Errorf("abuse run: memory %+v, want the peak RSS", m)
+				}
+				// Every abuser met the limit meant for it, and nothing else.
+				for kind, want := range map[string]string{
+					"idle":                "connections closed by the server",
+					"slow headers":        "cut off",
+					"slow body":           "cut off with 400",
+					"bad signatures":      "answered 400",
+					"oversized or nested": "answered 4",
+				} {
+					got := r.Abuse[kind]
+					if len(got) == 0 {
+						t.Errorf("%s: nothing happened", kind)
+					}
+					for outcome, n := range got {
+						if !strings.HasPrefix(outcome, want) {
+							t.Errorf("%s: %d %q, want only %q", kind, n, outcome, want)
+						}
+					}
+				}
+				if got := r.Abuse["oversized or nested"]; got["answered 413"] == 0 || got["answered 400"] == 0 {
+					t.Errorf("oversized or nested: %v, want 413s (oversized) and 400s (nested)", got)
 				}
 			},
 		},

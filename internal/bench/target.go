@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/server"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swf"
@@ -167,7 +168,21 @@ func (t *target) startServer(o *Options) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(o.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: dir, Log: log, RetentionSweep: o.RetentionSweep})
+	cfg := server.Config{Listen: "127.0.0.1:0", DataDir: dir, Log: log, RetentionSweep: o.RetentionSweep}
+	if o.signatures {
+		file, err := writeAuthFile(dir)
+		if err == nil {
+			cfg.Auth, err = auth.Load(file)
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return fmt.Errorf("credentials for the server: %w", err)
+		}
+	}
+	if o.serverConfig != nil {
+		o.serverConfig(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("start server: %w", err)
@@ -234,6 +249,15 @@ func (t *target) spawn(ctx context.Context, path string, o *Options) error {
 	if o.RetentionSweep > 0 {
 		args = append(args, "--retention-sweep", o.RetentionSweep.String())
 	}
+	if o.signatures {
+		file, err := writeAuthFile(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return fmt.Errorf("credentials for the server: %w", err)
+		}
+		args = append(args, "--auth", file)
+	}
+	args = append(args, o.ServerFlags...)
 	cmd := exec.Command(path, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

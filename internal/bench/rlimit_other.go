@@ -1,0 +1,6 @@
+//go:build !unix
+
+package bench
+
+// raiseFileLimit does nothing where open files have no such limit.
+func raiseFileLimit(n int) {}
