@@ -14,7 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsswf "github.com/aws/aws-sdk-go-v2/service/swf"
+	"github.com/aws/aws-sdk-go-v2/service/swf/types"
 
+	"github.com/openswf/openswf/internal/clock"
+	"github.com/openswf/openswf/internal/store"
 	"github.com/openswf/openswf/internal/swf"
 )
 
@@ -232,5 +235,53 @@ func TestFitConnections(t *testing.T) {
 	huge := int(hard) + 1000
 	if got := fitConnections(huge, log); got >= huge || uint64(got)+fdReserve > hard {
 		t.Errorf("fitConnections(%d) with a hard limit of %d = %d, want at most %d", huge, hard, got, hard-fdReserve)
+	}
+}
+
+// TestRetentionSweep: with RetentionSweep set, closed runs past their
+// domain's retention leave the store at that interval, history and all;
+// an open run stays.
+func TestRetentionSweep(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := startLimited(t, Config{Clock: clk, RetentionSweep: time.Minute})
+	c, ctx := sdkClient(srv), t.Context()
+	if _, err := c.RegisterDomain(ctx, &awsswf.RegisterDomainInput{Name: aws.String("d"), WorkflowExecutionRetentionPeriodInDays: aws.String("0")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RegisterWorkflowType(ctx, &awsswf.RegisterWorkflowTypeInput{Domain: aws.String("d"), Name: aws.String("w"), Version: aws.String("1"),
+		DefaultTaskList: &types.TaskList{Name: aws.String("l")}, DefaultChildPolicy: types.ChildPolicyTerminate,
+		DefaultExecutionStartToCloseTimeout: aws.String("3600"), DefaultTaskStartToCloseTimeout: aws.String("60")}); err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]string{}
+	for _, id := range []string{"closed", "open"} {
+		out, err := c.StartWorkflowExecution(ctx, &awsswf.StartWorkflowExecutionInput{Domain: aws.String("d"), WorkflowId: aws.String(id),
+			WorkflowType: &types.WorkflowType{Name: aws.String("w"), Version: aws.String("1")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[id] = aws.ToString(out.RunId)
+	}
+	if _, err := c.TerminateWorkflowExecution(ctx, &awsswf.TerminateWorkflowExecutionInput{Domain: aws.String("d"), WorkflowId: aws.String("closed")}); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(id string) int {
+		evs, err := srv.store.Events(ctx, &store.EventsParams{RunID: runs[id]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	clk.Advance(59 * time.Second)
+	if stored("closed") == 0 {
+		t.Fatalf("the closed run left the store before the sweep")
+	}
+	clk.Advance(2 * time.Second)
+	if n := stored("closed"); n != 0 {
+		t.Errorf("the closed run has %d events stored after the sweep, want none", n)
+	}
+	if stored("open") == 0 {
+		t.Errorf("the open run's history left the store")
 	}
 }
