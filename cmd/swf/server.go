@@ -47,6 +47,9 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", server.DefaultDataDir, "`DIR` for the SQLite database (created if missing), the default store")
 	database := fs.String("database", "", "PostgreSQL `URL` (postgres://user@host:5432/db?sslmode=require) to keep the state in instead of SQLite in --data-dir; default $SWF_DATABASE_URL")
 	levelName := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log `FORMAT`: text (slog's key=value) or json (one object a line)")
+	metricsListen := fs.String("metrics-listen", "", "`HOST:PORT` of a second listener for /metrics, /healthz and /readyz, open to any caller; the API address serves them too, /metrics to loopback callers only")
+	metricsTaskLists := fs.Int("metrics-task-lists", server.DefaultMetricsTaskLists, "most busy task lists the metrics name one by one; beyond it, per-domain sums only (`N`)")
 	region := fs.String("region", server.DefaultRegion, "`REGION` of calls that name none (unsigned ones); a signed call is in its credential scope's region, and each region has its own domains")
 	limits := limitFlags(fs)
 	authFile := fs.String("auth", "", "credentials `FILE` (JSON: accountId, principals with keys and IAM policies); every request must then be signed (docs/security.md)")
@@ -97,13 +100,23 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "swf server: %v\n", err)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	default:
+		fmt.Fprintf(stderr, "swf server: unknown --log-format %q: want text or json\n", *logFormat)
+		return 2
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Database: *database, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
 	cfg.ClockMode = clockMode
+	cfg.MetricsListen, cfg.MetricsTaskLists = *metricsListen, *metricsTaskLists
 	cfg.MaxConnections, cfg.ReadHeaderTimeout, cfg.ReadBodyTimeout, cfg.IdleTimeout = *maxConns, *readHeaderTimeout, *readBodyTimeout, *idleTimeout
 	cfg.RetentionSweep = *retentionSweep
 	if *authFile != "" {

@@ -41,6 +41,9 @@ type Config struct {
 	// Node, when set, names this engine as one node of several sharing the
 	// store (shard.go): it serves only the shards it takes.
 	Node string
+	// Observer, when set, is told how late deadlines fire and how long
+	// changes wait for the store (stats.go); Stats has the rest.
+	Observer Observer
 	// FatalFunc is called when a write the engine already applied in
 	// memory cannot be made durable. Memory is then ahead of disk, and the
 	// only safe course is to stop and reload; the default exits the process.
@@ -373,7 +376,14 @@ func (t *txn) commitLocked() <-chan error {
 // await waits for a submitted change. A failed write is fatal: memory has
 // moved on and disk has not.
 func (e *Engine) await(done <-chan error, shard int32) error {
+	var start time.Time
+	if e.cfg.Observer != nil {
+		start = time.Now()
+	}
 	err := <-done
+	if e.cfg.Observer != nil && err == nil {
+		e.cfg.Observer.ChangeDurable(time.Since(start))
+	}
 	switch {
 	case err == nil:
 		return nil

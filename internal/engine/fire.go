@@ -33,6 +33,9 @@ func (e *Engine) fire(due []deadline) {
 }
 
 func (e *Engine) fireOne(d deadline) {
+	if o := e.cfg.Observer; o != nil {
+		o.TimerFired(d.kind.String(), e.clk.Now().Sub(d.at))
+	}
 	var err error
 	switch d.kind {
 	case tActivityScheduleToStart, tActivityScheduleToClose, tActivityStartToClose, tActivityHeartbeat:

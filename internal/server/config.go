@@ -54,6 +54,14 @@ type Config struct {
 	Auth *auth.Config
 	// Open allows listening beyond loopback without Auth.
 	Open bool
+	// MetricsListen, when set, is a second TCP address that serves
+	// /metrics, /healthz and /readyz to any caller (observe.go). The API
+	// address serves them too, /metrics to loopback callers only.
+	MetricsListen string
+	// MetricsTaskLists is how many busy task lists the metrics name one by
+	// one; beyond it they keep to per-domain sums, so that the number of
+	// series stays bounded. Zero means DefaultMetricsTaskLists.
+	MetricsTaskLists int
 	// TLSCertFile and TLSKeyFile, when both set, make the server speak HTTPS.
 	TLSCertFile, TLSKeyFile string
 
@@ -90,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.MetricsTaskLists == 0 {
+		c.MetricsTaskLists = DefaultMetricsTaskLists
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion

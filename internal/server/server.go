@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openswf/openswf/internal/engine"
@@ -43,6 +44,15 @@ type Server struct {
 	ln    net.Listener
 	http  *http.Server
 	clock *ClockControl // nil for a real clock
+	// metrics is the Prometheus registry; metricsLn and metricsHTTP serve
+	// it on Config.MetricsListen, when set (observe.go).
+	metrics     *metrics
+	metricsLn   net.Listener
+	metricsHTTP *http.Server
+	// readyChecks must all pass for /readyz (observe.go).
+	readyChecks []readyCheck
+	closing     atomic.Bool  // Close has begun: /readyz answers 503
+	console     http.Handler // the web console at ConsolePath, or nil
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,7 +80,9 @@ func New(cfg Config) (_ *Server, err error) {
 	if s.store, err = openStore(cfg); err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(cfg.MetricsTaskLists)
 	s.eng, err = engine.New(engine.Config{
+		Observer:  s.metrics,
 		Clock:     cfg.Clock,
 		Store:     s.store,
 		Limits:    cfg.Limits,
@@ -92,6 +104,9 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("build handler: %w", err)
 	}
 	logUnsupported(cfg.Log, handler)
+	s.metrics.stats.eng = s.eng
+	handler.Observe(s.metrics)
+	s.readyChecks = append(s.readyChecks, readyCheck{"store", s.pingStore})
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
@@ -107,8 +122,11 @@ func New(cfg Config) (_ *Server, err error) {
 	} else {
 		cfg.Log.Info("no credentials: accepting unsigned requests, on loopback only (give --auth FILE to require signatures)")
 	}
+	if err := s.listenMetrics(); err != nil {
+		return nil, err
+	}
 	s.http = &http.Server{
-		Handler:           withBodyDeadline(s.withClock(handler), cfg.ReadBodyTimeout),
+		Handler:           withBodyDeadline(s.routes(handler), cfg.ReadBodyTimeout),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
@@ -163,6 +181,9 @@ func (s *Server) Engine() *engine.Engine { return s.eng }
 // in-flight requests may still be finishing: wait for Close to return
 // before exiting.
 func (s *Server) Serve() error {
+	if s.metricsHTTP != nil {
+		go s.serveMetrics()
+	}
 	var err error
 	if s.cfg.TLSCertFile != "" {
 		err = s.http.ServeTLS(s.ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
@@ -183,6 +204,7 @@ func (s *Server) Serve() error {
 // goroutine; later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.closing.Store(true)
 		s.eng.Drain()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
@@ -195,6 +217,9 @@ func (s *Server) Close() error {
 		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, fmt.Errorf("close listener: %w", err))
 		}
+		if err := s.closeMetrics(ctx); err != nil {
+			errs = append(errs, err)
+		}
 		if err := s.release(); err != nil {
 			errs = append(errs, err)
 		}
@@ -206,6 +231,9 @@ func (s *Server) Close() error {
 // release stops the engine and closes the store, whichever were opened.
 func (s *Server) release() error {
 	s.clock.close()
+	if s.metricsLn != nil {
+		s.metricsLn.Close()
+	}
 	if s.eng != nil {
 		s.eng.Close()
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -52,7 +53,20 @@ type Handler struct {
 	scope    scoper           // the engine's Scope, if it has one
 	creds    *auth.Config     // nil: no signature checks (AllowAll)
 	now      func() time.Time // the clock signatures are checked against
+	obs      Observer         // nil: no metrics
 }
+
+// Observer is told of every request once it is answered: its operation
+// ("" when the target named none of the model's), the fault's name (""
+// for a success) and how long it took. It runs on every call, heartbeats
+// included, so it must be fast and must not block.
+type Observer interface {
+	ObserveRequest(op, fault string, took time.Duration)
+}
+
+// Observe makes the handler report every request to o. Call it before
+// serving.
+func (h *Handler) Observe(o Observer) { h.obs = o }
 
 // authorizer is the engine's API-level access check.
 type authorizer interface {
@@ -123,6 +137,7 @@ type exchange struct {
 	r      *http.Request
 	id     string
 	op     string
+	in     any // the decoded input, once decoded
 	status int
 	fault  string
 }
@@ -145,15 +160,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serve(ex)
 }
 
-// logRequest writes the Debug line every request gets.
+// logRequest reports the request to the observer, writes a Warn line for
+// a fault (an internal error has its own Error line) and the Debug line
+// every request gets. Every line names the request id the client got in
+// x-amzn-RequestId.
 func (h *Handler) logRequest(ex *exchange, start time.Time) {
+	took := time.Since(start)
+	if h.obs != nil {
+		h.obs.ObserveRequest(ex.op, ex.fault, took)
+	}
 	ctx := ex.r.Context()
+	if ex.fault != "" && ex.fault != swf.InternalFailure && h.log.Enabled(ctx, slog.LevelWarn) {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "fault", slog.String("request_id", ex.id), slog.String("op", ex.op),
+			slog.String("domain", domainOf(ex.in)), slog.String("fault", ex.fault), slog.Int("status", ex.status))
+	}
 	if !h.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", ex.id), slog.String("op", ex.op),
-		slog.Int("status", ex.status), slog.Duration("duration", time.Since(start)),
+		slog.Int("status", ex.status), slog.Duration("duration", took),
 	}
 	if ex.fault != "" {
 		attrs = append(attrs, slog.String("fault", ex.fault))
@@ -216,6 +242,7 @@ func (h *Handler) serve(ex *exchange) {
 		h.decodeError(ex, err)
 		return
 	}
+	ex.in = in
 	if h.scope != nil {
 		h.scope.Scope(ctx, in)
 	}
@@ -321,4 +348,18 @@ func (h *Handler) recoverPanic(ex *exchange) {
 	if ex.status == 0 {
 		h.fault(ex, swf.InternalFailure, internalMessage)
 	}
+}
+
+// domainOf is the domain an operation's input names ("" for task-token
+// calls, which name none), for the log.
+func domainOf(in any) string {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	f := v.Elem().FieldByName("Domain")
+	if f.Kind() != reflect.String {
+		return ""
+	}
+	return f.String()
 }
