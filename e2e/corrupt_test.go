@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/swf"
+	"github.com/aws/aws-sdk-go-v2/service/swf/types"
+
+	_ "modernc.org/sqlite" // to write another program's database
+)
+
+// TestCorruptDatabaseRefused: `swf server` on a data directory whose
+// swf.db is garbage, cut short, damaged in one page, or another program's
+// SQLite database exits 1 at start with a message naming the file and what
+// is wrong, and never serves, panics or changes the file.
+func TestCorruptDatabaseRefused(t *testing.T) {
+	skipIfShort(t)
+	t.Parallel()
+	good := t.TempDir()
+	srv := startServer(t, good)
+	c := newClient(srv.url)
+	ctx := context.Background()
+	registerCrashTypes(t, c)
+	// Enough history to fill a few hundred pages, so that a damaged page
+	// in the middle holds events, far from the schema.
+	for i := range 40 {
+		if _, err := c.StartWorkflowExecution(ctx, &swf.StartWorkflowExecutionInput{
+			Domain: aws.String(crashDomain), WorkflowId: aws.String(fmt.Sprintf("wf-%d", i)),
+			WorkflowType: &types.WorkflowType{Name: aws.String("loop"), Version: aws.String("1")},
+			Input:        aws.String(strings.Repeat("x", 30000)),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.stop() // SIGTERM: SQLite checkpoints the WAL into swf.db
+	db, err := os.ReadFile(filepath.Join(good, "swf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(db) < 64*4096 {
+		t.Fatalf("swf.db is %d bytes; want a few hundred pages to damage one in the middle", len(db))
+	}
+
+	junk := make([]byte, 64<<10)
+	rand.Read(junk)
+	damaged := append([]byte(nil), db...)
+	page := (len(db) / 4096 / 2) * 4096
+	rand.Read(damaged[page : page+4096])
+
+	for _, tc := range []struct {
+		name  string
+		write func(path string) error
+		want  string
+	}{
+		{"garbage", func(p string) error { return os.WriteFile(p, junk, 0o644) }, "is not a SQLite database"},
+		{"truncated", func(p string) error { return os.WriteFile(p, db[:len(db)/2], 0o644) }, "is corrupt"},
+		{"damaged page", func(p string) error { return os.WriteFile(p, damaged, 0o644) }, "is corrupt"},
+		{"foreign", writeForeignDB, "is a SQLite database, but not swf's"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "swf.db")
+			if err := tc.write(path); err != nil {
+				t.Fatal(err)
+			}
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, swfBinary, "server", "--listen", "127.0.0.1:0", "--data-dir", dir).CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("swf server: %v, want exit status 1\n%s", err, out)
+			}
+			for _, want := range []string{path, tc.want} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("swf server said\n%s\nwant it to say %q", out, want)
+				}
+			}
+			for _, never := range []string{"panic", "goroutine ", "listening on"} {
+				if strings.Contains(string(out), never) {
+					t.Errorf("swf server said %q:\n%s", never, out)
+				}
+			}
+			if after, err := os.ReadFile(path); err != nil || string(after) != string(before) {
+				t.Errorf("swf.db changed (%v), want it left as it was", err)
+			}
+		})
+	}
+}
+
+// writeForeignDB writes a SQLite database of another program at path.
+func writeForeignDB(path string) error {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`,
+		`INSERT INTO notes (body) VALUES ('hello')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			return err
+		}
+	}
+	return db.Close()
+}
