@@ -61,6 +61,9 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	readBodyTimeout := fs.Duration("read-body-timeout", server.DefaultReadBodyTimeout, "close a connection whose request body has not all arrived within this `duration` after its headers")
 	idleTimeout := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle for this `duration` between requests")
 	retentionSweep := fs.Duration("retention-sweep", time.Hour, "how often closed executions past their domain's retention period are deleted (`duration`)")
+	clusterOn := fs.Bool("cluster", false, "run as one node of several sharing the --database (PostgreSQL): each node serves some shards of the executions and forwards other calls to their owners (docs/operations.md)")
+	advertise := fs.String("advertise", "", "`HOST:PORT` other nodes reach this one at (--cluster); default the --listen address")
+	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "how long a node's shard leases last unrenewed (--cluster): a dead node's shards pass to the others within about this long")
 	clockName := fs.String("clock", string(server.ClockReal), "how the server's clock moves, `MODE`: real; manual (starts at the real time and moves only when told, by swf clock advance); or auto-skip (runs in real time, and jumps to the next timer or timeout whenever no task is scheduled or started)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
@@ -115,6 +118,16 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	defer stop()
 
 	cfg := server.Config{Listen: *listen, DataDir: *dataDir, Database: *database, Log: log, Limits: *limits, Region: *region, Open: *open, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	if *clusterOn {
+		if *database == "" {
+			fmt.Fprintf(stderr, "swf server: --cluster needs --database (or SWF_DATABASE_URL): the nodes share one PostgreSQL database\n")
+			return 2
+		}
+		cfg.Cluster = &server.ClusterConfig{Advertise: *advertise, LeaseTTL: *leaseTTL}
+	} else if *advertise != "" {
+		fmt.Fprintf(stderr, "swf server: --advertise is for a node of a --cluster\n")
+		return 2
+	}
 	cfg.ClockMode = clockMode
 	cfg.MetricsListen, cfg.MetricsTaskLists = *metricsListen, *metricsTaskLists
 	cfg.MaxConnections, cfg.ReadHeaderTimeout, cfg.ReadBodyTimeout, cfg.IdleTimeout = *maxConns, *readHeaderTimeout, *readBodyTimeout, *idleTimeout

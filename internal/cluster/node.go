@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
@@ -35,6 +36,10 @@ type Leases interface {
 type Shards interface {
 	TakeShard(ctx context.Context, shard int32, epoch int64) error
 	DropShard(shard int32)
+	// Reconcile is told, every tick, which shards changed owner.
+	Reconcile(moved []int32)
+	// ReloadRegistry reads the domains and types again.
+	ReloadRegistry(ctx context.Context) error
 }
 
 // Config sets a node up.
@@ -49,6 +54,8 @@ type Config struct {
 	// a joining node takes its share gradually.
 	MovesPerTick int
 	Log          *slog.Logger
+	// Peers, when set, routes by the shard map each tick reads.
+	Peers *Peers
 }
 
 // Node is one node's membership and leases.
@@ -103,12 +110,13 @@ func (n *Node) Tick(ctx context.Context) {
 		log.Warn("node heartbeat failed", "err", err)
 	}
 	n.renewLocked(ctx, log)
-	if n.draining {
-		return
-	}
 	nodes, err := n.leases.LiveNodes(ctx, n.cfg.LeaseTTL)
 	if err != nil {
 		log.Warn("reading the cluster's nodes failed", "err", err)
+		return
+	}
+	defer n.refreshLocked(ctx, log, nodes)
+	if n.draining {
 		return
 	}
 	var live []string
@@ -117,20 +125,52 @@ func (n *Node) Tick(ctx context.Context) {
 			live = append(live, nd.ID)
 		}
 	}
+	// A free or expired shard is taken at once; a held one passes on at
+	// most MovesPerTick a tick, so a joining node takes its share
+	// gradually, without a pause in every shard at once.
 	moves := 0
-	for shard := int32(0); shard < store.NumShards && moves < n.cfg.MovesPerTick; shard++ {
+	for shard := int32(0); shard < store.NumShards; shard++ {
 		want := Owner(shard, live) == n.cfg.ID
 		_, have := n.held[shard]
 		switch {
 		case want && !have:
-			if n.takeLocked(ctx, log, shard) {
-				moves++
-			}
-		case !want && have && Owner(shard, live) != "":
+			n.takeLocked(ctx, log, shard)
+		case !want && have && Owner(shard, live) != "" && moves < n.cfg.MovesPerTick:
 			n.handOverLocked(ctx, log, shard)
 			moves++
 		}
 	}
+}
+
+// refreshLocked reads where every shard is served, for routing, tells the
+// engine which shards moved, and has it reload the registry.
+func (n *Node) refreshLocked(ctx context.Context, log *slog.Logger, nodes []postgres.NodeRow) {
+	if err := n.shards.ReloadRegistry(ctx); err != nil {
+		log.Warn("reloading the registry failed", "err", err)
+	}
+	if n.cfg.Peers == nil {
+		return
+	}
+	rows, err := n.leases.Leases(ctx)
+	if err != nil {
+		log.Warn("reading the shard leases failed", "err", err)
+		return
+	}
+	addr := map[string]string{}
+	for _, nd := range nodes {
+		addr[nd.ID] = nd.Address
+	}
+	n.cfg.Peers.setNodes(addr)
+	owners := map[int32]Place{}
+	for _, r := range rows {
+		if a, ok := addr[r.Owner]; ok && r.Live && r.Owner != n.cfg.ID {
+			owners[r.Shard] = Place{Node: r.Owner, Addr: a, Epoch: r.Epoch}
+		}
+	}
+	for s, e := range n.held { // this node's own view is current
+		owners[s] = Place{Node: n.cfg.ID, Addr: n.cfg.Address, Epoch: e}
+	}
+	n.shards.Reconcile(n.cfg.Peers.dir.set(owners))
 }
 
 // renewLocked renews the held leases; a lease another node took is dropped
@@ -257,4 +297,17 @@ func Owner(shard int32, live []string) string {
 		}
 	}
 	return best
+}
+
+// Healthy is nil while the node's leases are renewed in time.
+func (n *Node) Healthy() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.lastRenew.IsZero() {
+		return errors.New("the node has not joined the cluster yet")
+	}
+	if d := time.Since(n.lastRenew); d > n.cfg.LeaseTTL*2/3 {
+		return fmt.Errorf("shard leases last renewed %v ago", d.Round(time.Millisecond))
+	}
+	return nil
 }

@@ -240,12 +240,13 @@ func TestSelfFence(t *testing.T) {
 	m := join(t, url, "node-a", ttl)
 	flaky := &flakyLeases{Store: m.st}
 	m.node = New(Config{ID: "node-a", Address: "a:7171", LeaseTTL: ttl, MovesPerTick: store.NumShards, Log: quiet}, flaky, m.eng)
-	if err := m.eng.RegisterDomain(context.Background(), &shape.RegisterDomainInput{Name: "d", WorkflowExecutionRetentionPeriodInDays: "1"}); err != nil {
-		t.Fatal(err)
-	}
 	m.tick()
 	if len(m.node.Held()) != store.NumShards {
 		t.Fatalf("holds %d shards, want all", len(m.node.Held()))
+	}
+	// The domain is written by the registry shard's owner: now this node.
+	if err := m.eng.RegisterDomain(context.Background(), &shape.RegisterDomainInput{Name: "d", WorkflowExecutionRetentionPeriodInDays: "1"}); err != nil {
+		t.Fatal(err)
 	}
 	m.tick() // a renewal just before the store goes away
 	flaky.mu.Lock()

@@ -17,7 +17,17 @@ func (e *Engine) PollForActivityTask(ctx context.Context, in *shape.PollForActiv
 		return nil, err
 	}
 	list := e.activityLists.get(in.Domain, in.TaskList.Name)
+	if !e.servesList(list) {
+		return nil, errNotOwner(list.shard)
+	}
 	return longPoll(ctx, e, list, func(p *pending) (*shape.ActivityTask, error) {
+		if p.remote {
+			ans, err := e.startRemote(ctx, list, p, in.Identity, nil)
+			if err != nil {
+				return nil, err
+			}
+			return ans.Activity, nil
+		}
 		return e.startActivity(ctx, list, p, in.Identity)
 	})
 }
@@ -31,6 +41,9 @@ func longPoll[T any](ctx context.Context, e *Engine, list *taskList, start func(
 	for {
 		p := list.pop()
 		if p == nil {
+			if !e.servesList(list) {
+				return nil, nil // the list's home moved: poll again, there
+			}
 			if err := list.wait(ctx, e.clk, until, e.drain, e.lim.MaxPollersPerTaskList); err == errPollTimeout {
 				return nil, nil
 			} else if err != nil {
@@ -57,8 +70,11 @@ func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, 
 			return errStale
 		}
 		if ctx.Err() != nil {
-			// The poller left before we recorded anything: the next one gets it.
-			list.push(p)
+			// The poller left before we recorded anything: the next one gets
+			// it (a poller at another node puts it back itself).
+			if list != nil {
+				list.push(p)
+			}
 			return ctx.Err()
 		}
 		a := s.a
@@ -253,7 +269,7 @@ func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close 
 func (t *txn) dropActivity(s *actState) {
 	a := s.a
 	if s.p != nil {
-		t.eng.activityLists.get(t.x.e.Domain, a.TaskList).remove(s.p)
+		t.eng.withdraw(s.p)
 		s.p = nil
 	}
 	delete(t.x.acts, a.ScheduledEventID)
@@ -295,7 +311,7 @@ func (e *Engine) CountPendingActivityTasks(ctx context.Context, in *shape.CountP
 	if err := e.domainExists(in.Domain); err != nil {
 		return nil, err
 	}
-	return &shape.PendingTaskCount{Count: int32(e.activityLists.get(in.Domain, in.TaskList.Name).count())}, nil
+	return e.countPending(e.activityLists.get(in.Domain, in.TaskList.Name))
 }
 
 // CountPendingDecisionTasks counts the scheduled, not yet started decision
@@ -304,5 +320,13 @@ func (e *Engine) CountPendingDecisionTasks(ctx context.Context, in *shape.CountP
 	if err := e.domainExists(in.Domain); err != nil {
 		return nil, err
 	}
-	return &shape.PendingTaskCount{Count: int32(e.decisionLists.get(in.Domain, in.TaskList.Name).count())}, nil
+	return e.countPending(e.decisionLists.get(in.Domain, in.TaskList.Name))
+}
+
+// countPending counts the tasks waiting on list, at its home.
+func (e *Engine) countPending(list *taskList) (*shape.PendingTaskCount, error) {
+	if !e.servesList(list) {
+		return nil, errNotOwner(list.shard)
+	}
+	return &shape.PendingTaskCount{Count: int32(list.count())}, nil
 }

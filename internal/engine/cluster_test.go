@@ -24,15 +24,19 @@ type node struct {
 	eng  *Engine
 }
 
-func startNode(t *testing.T, url, name string, clk clock.Clock) *node {
+func startNode(t *testing.T, url, name string, clk clock.Clock, peers ...Peers) *node {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := postgres.OpenNode(context.Background(), url, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(Config{Clock: clk, Store: st, Log: log, Node: name,
-		FatalFunc: func(err error) { t.Errorf("node %s: fatal store error: %v", name, err) }})
+	cfg := Config{Clock: clk, Store: st, Log: log, Node: name,
+		FatalFunc: func(err error) { t.Errorf("node %s: fatal store error: %v", name, err) }}
+	if len(peers) > 0 {
+		cfg.Peers = peers[0]
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +89,10 @@ func TestShardHandover(t *testing.T) {
 		}
 	}
 	wt, at := &shape.WorkflowType{Name: "w", Version: "1"}, &shape.ActivityType{Name: "a", Version: "1"}
+	// A writes the registry and is the home of both task lists throughout.
+	for _, s := range []int32{registryShard, homeShard(domain, tokenActivity, list), homeShard(domain, tokenDecision, list)} {
+		a.take(t, s, time.Hour)
+	}
 	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
 	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version}))
 	must(a.eng.RegisterActivityType(ctx, &shape.RegisterActivityTypeInput{Domain: domain, Name: at.Name, Version: at.Version}))

@@ -70,9 +70,9 @@ func (t *txn) offerDecision() {
 	if r.DecisionScheduleToStart > 0 {
 		t.arm(deadline{at: t.now.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: r.Info.Execution.RunId, eventID: r.DecisionScheduledID})
 	}
-	p := &pending{runID: r.Info.Execution.RunId, scheduledEventID: r.DecisionScheduledID, priority: parsePriority(r.Config.TaskPriority)}
+	p := decisionPending(r)
 	t.x.decision = p
-	t.eng.decisionLists.get(r.Domain, r.DecisionTaskList).push(p)
+	t.eng.enqueue(p, t)
 }
 
 // decisionClosed follows the close (completion or timeout) of the started
@@ -103,7 +103,17 @@ func (e *Engine) PollForDecisionTask(ctx context.Context, in *shape.PollForDecis
 		return e.decisionTaskPage(ctx, in)
 	}
 	list := e.decisionLists.get(in.Domain, in.TaskList.Name)
+	if !e.servesList(list) {
+		return nil, errNotOwner(list.shard)
+	}
 	return longPoll(ctx, e, list, func(p *pending) (*shape.DecisionTask, error) {
+		if p.remote {
+			ans, err := e.startRemote(ctx, list, p, in.Identity, in)
+			if err != nil {
+				return nil, err
+			}
+			return ans.Decision, nil
+		}
 		task, err := e.startDecision(ctx, list, p, in.Identity)
 		if err != nil || task == nil {
 			return nil, err
@@ -122,7 +132,9 @@ func (e *Engine) startDecision(ctx context.Context, list *taskList, p *pending, 
 			return errStale
 		}
 		if ctx.Err() != nil {
-			list.push(p)
+			if list != nil {
+				list.push(p)
+			}
 			return ctx.Err()
 		}
 		ev := t.event(shape.EventTypeDecisionTaskStarted)
@@ -193,10 +205,11 @@ func (e *Engine) decisionTaskPage(ctx context.Context, in *shape.PollForDecision
 		return nil, swf.Invalid("nextPageToken is not valid for this request")
 	}
 	startedID := int64(tok.Nonce >> 1)
-	e.execMu.RLock()
-	x := e.execs[tok.RunID]
-	e.execMu.RUnlock()
+	x := e.openState(tok.RunID)
 	if x == nil {
+		if err := e.notHere(ctx, tok.Domain, tok.RunID); err != nil {
+			return nil, err
+		}
 		return nil, errUnknownRun(tok.RunID)
 	}
 	x.mu.Lock()
@@ -468,7 +481,7 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 		TaskList: taskList.Name, Priority: parsePriority(priority),
 		ScheduleToStart: durationOf(s2s), ScheduleToClose: durationOf(s2c), StartToClose: durationOf(stc), Heartbeat: durationOf(hb),
 	}
-	s := &actState{a: act, p: &pending{runID: act.RunID, scheduledEventID: act.ScheduledEventID, priority: act.Priority}}
+	s := &actState{a: act, p: activityPending(r, act)}
 	t.x.acts[act.ScheduledEventID] = s
 	t.x.actIDs[act.ActivityID] = act.ScheduledEventID
 	r.LatestActivityTaskAt = t.now
@@ -476,7 +489,7 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 	for _, dl := range activityDeadlines(act) {
 		t.arm(dl)
 	}
-	t.eng.activityLists.get(r.Domain, act.TaskList).push(s.p)
+	t.eng.enqueue(s.p, t)
 }
 
 func (d *decider) requestCancelActivity(id string) {

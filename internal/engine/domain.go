@@ -29,7 +29,9 @@ func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInp
 			return err
 		}
 	}
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	if _, ok := e.domains[in.Name]; ok {
 		return swf.NewFault(swf.DomainAlreadyExistsFault, "%s", name)
@@ -45,7 +47,7 @@ func (e *Engine) RegisterDomain(ctx context.Context, in *shape.RegisterDomainInp
 		Config: shape.DomainConfiguration{WorkflowExecutionRetentionPeriodInDays: in.WorkflowExecutionRetentionPeriodInDays},
 		Tags:   in.Tags,
 	}
-	if err := store.Apply(e.st, &store.Change{Domains: []*store.Domain{d}}); err != nil {
+	if err := e.applyRegistry(&store.Change{Domains: []*store.Domain{d}}); err != nil {
 		return err
 	}
 	e.domains[in.Name] = d
@@ -114,7 +116,9 @@ func (e *Engine) UndeprecateDomain(ctx context.Context, in *shape.UndeprecateDom
 }
 
 func (e *Engine) setDomainStatus(name string, to shape.RegistrationStatus) error {
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	d, ok := e.domains[name]
 	if !ok {
@@ -128,7 +132,7 @@ func (e *Engine) setDomainStatus(name string, to shape.RegistrationStatus) error
 	}
 	cp := *d
 	cp.Info.Status = to
-	if err := store.Apply(e.st, &store.Change{Domains: []*store.Domain{&cp}}); err != nil {
+	if err := e.applyRegistry(&store.Change{Domains: []*store.Domain{&cp}}); err != nil {
 		return err
 	}
 	e.domains[name] = &cp

@@ -41,6 +41,8 @@ type Config struct {
 	// Node, when set, names this engine as one node of several sharing the
 	// store (shard.go): it serves only the shards it takes.
 	Node string
+	// Peers reaches the other nodes (peers.go); nil on one node.
+	Peers Peers
 	// Observer, when set, is told how late deadlines fire and how long
 	// changes wait for the store (stats.go); Stats has the rest.
 	Observer Observer
@@ -81,6 +83,7 @@ type Engine struct {
 
 	activityLists *taskLists
 	decisionLists *taskLists
+	remote        remoteTasks // a node of several: its tasks queued at other nodes
 	timers        *timerQueue
 	scheduleRate  scheduleRate
 }
@@ -142,8 +145,8 @@ func New(cfg Config) (*Engine, error) {
 		execs:         map[string]*execState{},
 		shards:        map[int32]int64{},
 		open:          map[string]*execState{},
-		activityLists: newTaskLists(),
-		decisionLists: newTaskLists(),
+		activityLists: newTaskLists(tokenActivity),
+		decisionLists: newTaskLists(tokenDecision),
 	}
 	e.timers = newTimerQueue(e.clk, e.fire)
 	return e, nil
@@ -170,15 +173,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
-	for _, d := range snap.Domains {
-		e.domains[d.Info.Name] = d
-	}
-	for _, t := range snap.ActivityTypes {
-		e.atypes[store.TypeKey{Domain: t.Domain, Name: t.Info.ActivityType.Name, Version: t.Info.ActivityType.Version}] = t
-	}
-	for _, t := range snap.WorkflowTypes {
-		e.wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
-	}
+	e.setRegistry(snap)
 	e.restoreRuns(snap)
 	e.timers.start()
 	e.scheduleSweep()
@@ -237,9 +232,11 @@ func (e *Engine) restoreExecution(r *store.Execution) {
 	if r.DecisionStartedID != 0 {
 		e.timers.add(deadline{at: r.DecisionStartedAt.Add(seconds(durationOf(r.Config.TaskStartToCloseTimeout))), kind: tDecisionStartToClose, runID: runID, eventID: r.DecisionScheduledID, nonce: uint64(r.DecisionAttempt)})
 	} else if r.DecisionScheduledID != 0 {
-		p := &pending{runID: runID, scheduledEventID: r.DecisionScheduledID, priority: parsePriority(r.Config.TaskPriority)}
+		p := decisionPending(r)
+		x.mu.Lock()
 		x.decision = p
-		e.decisionLists.get(r.Domain, r.DecisionTaskList).push(p)
+		e.enqueue(p, nil)
+		x.mu.Unlock()
 		if r.DecisionScheduleToStart > 0 {
 			e.timers.add(deadline{at: r.DecisionScheduledAt.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: runID, eventID: r.DecisionScheduledID})
 		}
@@ -251,8 +248,10 @@ func (e *Engine) restoreActivity(x *execState, a *store.Activity) {
 	x.acts[a.ScheduledEventID] = s
 	x.actIDs[a.ActivityID] = a.ScheduledEventID
 	if a.StartedEventID == 0 {
-		s.p = &pending{runID: a.RunID, scheduledEventID: a.ScheduledEventID, priority: a.Priority}
-		e.activityLists.get(x.e.Domain, a.TaskList).push(s.p)
+		s.p = activityPending(x.e, a)
+		x.mu.Lock()
+		e.enqueue(s.p, nil)
+		x.mu.Unlock()
 	}
 	for _, d := range activityDeadlines(a) {
 		e.timers.add(d)
@@ -434,7 +433,13 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 	}
 	done := t.commitLocked()
 	t.unlock()
-	if err := e.await(done, x.shard); err != nil {
+	return e.finish(t, done)
+}
+
+// finish waits for t's write and, once it is durable, does what t left
+// for after (cross-run effects, offers of tasks to other nodes).
+func (e *Engine) finish(t *txn, done <-chan error) error {
+	if err := e.await(done, t.x.shard); err != nil {
 		return err
 	}
 	for _, f := range t.after {

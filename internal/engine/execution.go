@@ -62,7 +62,7 @@ func (e *Engine) StartWorkflowExecution(ctx context.Context, in *shape.StartWork
 	}
 	done := t.commitLocked()
 	x.mu.Unlock()
-	if err := e.await(done, x.shard); err != nil {
+	if err := e.finish(t, done); err != nil {
 		return nil, err
 	}
 	return &shape.Run{RunId: x.e.Info.Execution.RunId}, nil
@@ -334,7 +334,7 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 	}
 	for id, s := range x.acts {
 		if s.p != nil {
-			t.eng.activityLists.get(r.Domain, s.a.TaskList).remove(s.p)
+			t.eng.withdraw(s.p)
 		}
 		t.c.DelActivities = append(t.c.DelActivities, store.ActivityKey{RunID: runID, ScheduledEventID: id})
 	}
@@ -342,7 +342,7 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 		t.c.DelTimers = append(t.c.DelTimers, store.TimerKey{RunID: runID, TimerID: id})
 	}
 	if x.decision != nil {
-		t.eng.decisionLists.get(r.Domain, r.DecisionTaskList).remove(x.decision)
+		t.eng.withdraw(x.decision)
 		x.decision = nil
 	}
 	x.acts, x.actIDs, x.timers = map[int64]*actState{}, map[string]int64{}, map[string]*store.Timer{}

@@ -241,7 +241,7 @@ func (e *Engine) startChildRun(domain string, parent shape.WorkflowExecution, p 
 	done := t.commitLocked()
 	we := *x.e.Info.Execution
 	x.mu.Unlock()
-	return &we, e.await(done, x.shard)
+	return &we, e.finish(t, done)
 }
 
 // resolve records a transfer's outcome in the run that initiated it.

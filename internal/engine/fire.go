@@ -135,7 +135,7 @@ func (t *txn) decisionTimeout(d deadline) error {
 			return errStale
 		}
 		ev.TimeoutType = shape.DecisionTaskTimeoutTypeScheduleToStart
-		t.eng.decisionLists.get(r.Domain, r.DecisionTaskList).remove(t.x.decision)
+		t.eng.withdraw(t.x.decision)
 		t.x.decision = nil
 		// The override's task list had no decider in time: go back to the
 		// execution's own task list.

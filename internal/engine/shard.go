@@ -34,7 +34,7 @@ func (e *Engine) owns(shard int32) (int64, bool) {
 // errNotOwner answers a call about a run of a shard this node does not
 // own (any more): the caller retries, and finds the owner.
 func errNotOwner(shard int32) error {
-	return swf.NewFault(swf.ServiceUnavailable, "this node does not serve shard %d now; try again", shard)
+	return &swf.NotOwner{Shard: shard, Fault: swf.NewFault(swf.ServiceUnavailable, "this node does not serve shard %d now; try again", shard)}
 }
 
 // checkOwner is errNotOwner unless this node owns the shard of the runs of
@@ -67,6 +67,12 @@ func (e *Engine) TakeShard(ctx context.Context, shard int32, epoch int64) error 
 	if _, ok := e.owns(shard); ok {
 		return fmt.Errorf("engine: shard %d is already taken", shard)
 	}
+	if shard == registryShard {
+		// The last owner may have written what this node has not heard.
+		if err := e.ReloadRegistry(ctx); err != nil {
+			return err
+		}
+	}
 	snap, err := sl.LoadShard(ctx, shard)
 	if err != nil {
 		return fmt.Errorf("load shard %d: %w", shard, err)
@@ -84,6 +90,8 @@ func (e *Engine) TakeShard(ctx context.Context, shard int32, epoch int64) error 
 	}
 	e.execMu.RUnlock()
 	e.redrive(runs)
+	// This node's tasks on lists homed at the shard come home.
+	e.Reconcile([]int32{shard})
 	e.log.Info("shard taken", "shard", shard, "epoch", epoch, "open_executions", len(snap.Executions))
 	return nil
 }
@@ -116,16 +124,17 @@ func (e *Engine) DropShard(shard int32) {
 		x.mu.Lock()
 		x.dropped = true
 		if x.decision != nil {
-			e.decisionLists.get(x.e.Domain, x.e.DecisionTaskList).remove(x.decision)
+			e.dropQueued(x.decision)
 			x.decision = nil
 		}
 		for _, s := range x.acts {
 			if s.p != nil {
-				e.activityLists.get(x.e.Domain, s.a.TaskList).remove(s.p)
+				e.dropQueued(s.p)
 				s.p = nil
 			}
 		}
 		x.mu.Unlock()
 	}
+	e.listHomeMoved(shard)
 	e.log.Info("shard dropped", "shard", shard, "open_executions", len(runs))
 }

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openswf/openswf/internal/clock"
@@ -18,6 +19,24 @@ type pending struct {
 	priority         int32
 	seq              uint64
 	index            int // in the heap; -1 once removed
+
+	// Where the task is queued (enqueue), fixed once set: its kind
+	// (tokenActivity or tokenDecision), domain key, task list and the
+	// workflow id of its run, which names the run's shard.
+	kind       byte
+	domain     string
+	list       string
+	workflowID string
+	// remote marks another node's task offered to this node's list (the
+	// list's home); away marks this node's task offered to another's.
+	remote bool
+	away   atomic.Bool
+}
+
+// remoteKey names another node's task on a list it was offered to.
+type remoteKey struct {
+	runID string
+	id    int64
 }
 
 // taskList holds the scheduled tasks of one (domain, task list) pair, highest
@@ -28,10 +47,12 @@ type pending struct {
 // deadline passed or its connection closed) after being woken hands the
 // wake-up on, so no task waits while a poller does.
 type taskList struct {
+	shard   int32      // its home shard (homeShard): its owner holds the list
 	mu      sync.Mutex // guards everything below
 	tasks   taskHeap
 	seq     uint64
 	waiters []chan struct{}
+	remote  map[remoteKey]*pending // other nodes' tasks on the list, once each
 }
 
 func (l *taskList) push(p *pending) {
@@ -58,7 +79,64 @@ func (l *taskList) pop() *pending {
 	if len(l.tasks) == 0 {
 		return nil
 	}
-	return heap.Pop(&l.tasks).(*pending)
+	p := heap.Pop(&l.tasks).(*pending)
+	if p.remote {
+		delete(l.remote, remoteKey{p.runID, p.scheduledEventID})
+	}
+	return p
+}
+
+// pushRemote queues another node's task unless it is already queued: a
+// task is offered again after failures and moves, and must wait here once.
+func (l *taskList) pushRemote(p *pending) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := remoteKey{p.runID, p.scheduledEventID}
+	if l.remote[k] != nil {
+		return
+	}
+	if l.remote == nil {
+		l.remote = map[remoteKey]*pending{}
+	}
+	l.remote[k] = p
+	l.seq++
+	p.seq = l.seq
+	heap.Push(&l.tasks, p)
+	l.wakeOneLocked()
+}
+
+// removeRemote takes another node's task off the list, if it is there.
+func (l *taskList) removeRemote(runID string, id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := remoteKey{runID, id}
+	if p := l.remote[k]; p != nil {
+		delete(l.remote, k)
+		if p.index >= 0 && p.index < len(l.tasks) && l.tasks[p.index] == p {
+			heap.Remove(&l.tasks, p.index)
+		}
+	}
+}
+
+// empty takes every task off the list and wakes every poller, when the
+// list's home moves to another node; it returns this node's own tasks,
+// which must be offered to the new home.
+func (l *taskList) empty() []*pending {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var own []*pending
+	for _, p := range l.tasks {
+		p.index = -1
+		if !p.remote {
+			own = append(own, p)
+		}
+	}
+	l.tasks, l.remote = nil, nil
+	for _, w := range l.waiters {
+		close(w)
+	}
+	l.waiters = nil
+	return own
 }
 
 func (l *taskList) count() int {
@@ -119,11 +197,27 @@ func (l *taskList) wait(ctx context.Context, clk clock.Clock, deadline time.Time
 
 // taskLists maps (domain, task list) to its taskList, creating on demand.
 type taskLists struct {
+	kind  byte       // tokenActivity or tokenDecision
 	mu    sync.Mutex // guards lists
 	lists map[string]*taskList
 }
 
-func newTaskLists() *taskLists { return &taskLists{lists: map[string]*taskList{}} }
+func newTaskLists(kind byte) *taskLists {
+	return &taskLists{kind: kind, lists: map[string]*taskList{}}
+}
+
+// homedAt returns the lists whose home is shard.
+func (t *taskLists) homedAt(shard int32) []*taskList {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []*taskList
+	for _, l := range t.lists {
+		if l.shard == shard {
+			out = append(out, l)
+		}
+	}
+	return out
+}
 
 func (t *taskLists) get(domain, name string) *taskList {
 	key := domain + "\x00" + name
@@ -131,7 +225,7 @@ func (t *taskLists) get(domain, name string) *taskList {
 	defer t.mu.Unlock()
 	l := t.lists[key]
 	if l == nil {
-		l = &taskList{}
+		l = &taskList{shard: homeShard(domain, t.kind, name)}
 		t.lists[key] = l
 	}
 	return l
@@ -163,4 +257,11 @@ func (h *taskHeap) Pop() any {
 	*h = old[:len(old)-1]
 	p.index = -1
 	return p
+}
+
+// waiting counts the pollers waiting on the list.
+func (l *taskList) waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.waiters)
 }

@@ -26,7 +26,9 @@ func (e *Engine) RegisterActivityType(ctx context.Context, in *shape.RegisterAct
 		return err
 	}
 	key := store.TypeKey{Domain: in.Domain, Name: in.Name, Version: in.Version}
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	if err := e.registerCheckLocked(in.Domain, e.atypes[key] != nil, e.countTypesLocked(in.Domain, true), "ActivityType", in.Name, in.Version); err != nil {
 		return err
@@ -47,7 +49,7 @@ func (e *Engine) RegisterActivityType(ctx context.Context, in *shape.RegisterAct
 			DefaultTaskStartToCloseTimeout:    in.DefaultTaskStartToCloseTimeout,
 		},
 	}
-	if err := store.Apply(e.st, &store.Change{ActivityTypes: []*store.ActivityType{t}}); err != nil {
+	if err := e.applyRegistry(&store.Change{ActivityTypes: []*store.ActivityType{t}}); err != nil {
 		return err
 	}
 	e.atypes[key] = t
@@ -70,7 +72,9 @@ func (e *Engine) RegisterWorkflowType(ctx context.Context, in *shape.RegisterWor
 		return swf.Invalid("defaultExecutionStartToCloseTimeout: NONE is not allowed; an execution lasts at most %d seconds", e.lim.MaxDurationSeconds)
 	}
 	key := store.TypeKey{Domain: in.Domain, Name: in.Name, Version: in.Version}
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	if err := e.registerCheckLocked(in.Domain, e.wtypes[key] != nil, e.countTypesLocked(in.Domain, false), "WorkflowType", in.Name, in.Version); err != nil {
 		return err
@@ -91,7 +95,7 @@ func (e *Engine) RegisterWorkflowType(ctx context.Context, in *shape.RegisterWor
 			DefaultTaskStartToCloseTimeout:      in.DefaultTaskStartToCloseTimeout,
 		},
 	}
-	if err := store.Apply(e.st, &store.Change{WorkflowTypes: []*store.WorkflowType{t}}); err != nil {
+	if err := e.applyRegistry(&store.Change{WorkflowTypes: []*store.WorkflowType{t}}); err != nil {
 		return err
 	}
 	e.wtypes[key] = t
@@ -195,7 +199,9 @@ func (s typeStatus) check(kind, name, version string, cur shape.RegistrationStat
 }
 
 func (e *Engine) changeActivityType(domain string, at *shape.ActivityType, s typeStatus) error {
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	t, err := e.activityTypeLocked(domain, at)
 	if err != nil {
@@ -206,7 +212,7 @@ func (e *Engine) changeActivityType(domain string, at *shape.ActivityType, s typ
 	}
 	key := store.TypeKey{Domain: domain, Name: at.Name, Version: at.Version}
 	if s.delete {
-		if err := store.Apply(e.st, &store.Change{DelActivityTypes: []store.TypeKey{key}}); err != nil {
+		if err := e.applyRegistry(&store.Change{DelActivityTypes: []store.TypeKey{key}}); err != nil {
 			return err
 		}
 		delete(e.atypes, key)
@@ -218,7 +224,7 @@ func (e *Engine) changeActivityType(domain string, at *shape.ActivityType, s typ
 	if s.to == shape.RegistrationStatusDeprecated {
 		cp.Info.DeprecationDate = shape.TS(e.clk.Now())
 	}
-	if err := store.Apply(e.st, &store.Change{ActivityTypes: []*store.ActivityType{&cp}}); err != nil {
+	if err := e.applyRegistry(&store.Change{ActivityTypes: []*store.ActivityType{&cp}}); err != nil {
 		return err
 	}
 	e.atypes[key] = &cp
@@ -226,7 +232,9 @@ func (e *Engine) changeActivityType(domain string, at *shape.ActivityType, s typ
 }
 
 func (e *Engine) changeWorkflowType(domain string, wt *shape.WorkflowType, s typeStatus) error {
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	t, err := e.workflowTypeLocked(domain, wt)
 	if err != nil {
@@ -237,7 +245,7 @@ func (e *Engine) changeWorkflowType(domain string, wt *shape.WorkflowType, s typ
 	}
 	key := store.TypeKey{Domain: domain, Name: wt.Name, Version: wt.Version}
 	if s.delete {
-		if err := store.Apply(e.st, &store.Change{DelWorkflowTypes: []store.TypeKey{key}}); err != nil {
+		if err := e.applyRegistry(&store.Change{DelWorkflowTypes: []store.TypeKey{key}}); err != nil {
 			return err
 		}
 		delete(e.wtypes, key)
@@ -249,7 +257,7 @@ func (e *Engine) changeWorkflowType(domain string, wt *shape.WorkflowType, s typ
 	if s.to == shape.RegistrationStatusDeprecated {
 		cp.Info.DeprecationDate = shape.TS(e.clk.Now())
 	}
-	if err := store.Apply(e.st, &store.Change{WorkflowTypes: []*store.WorkflowType{&cp}}); err != nil {
+	if err := e.applyRegistry(&store.Change{WorkflowTypes: []*store.WorkflowType{&cp}}); err != nil {
 		return err
 	}
 	e.wtypes[key] = &cp

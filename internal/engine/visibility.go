@@ -282,7 +282,9 @@ func (e *Engine) retag(ctx context.Context, arn string, f func([]shape.ResourceT
 	if err != nil {
 		return err
 	}
-	e.regMu.Lock()
+	if err := e.lockRegistry(); err != nil {
+		return err
+	}
 	defer e.regMu.Unlock()
 	d := e.domains[name]
 	if d == nil {
@@ -294,7 +296,7 @@ func (e *Engine) retag(ctx context.Context, arn string, f func([]shape.ResourceT
 	}
 	cp := *d
 	cp.Tags = tags
-	if err := store.Apply(e.st, &store.Change{Domains: []*store.Domain{&cp}}); err != nil {
+	if err := e.applyRegistry(&store.Change{Domains: []*store.Domain{&cp}}); err != nil {
 		return err
 	}
 	e.domains[name] = &cp

@@ -80,6 +80,9 @@ type Config struct {
 	// RetentionSweep is how often closed executions past their domain's
 	// retention period are deleted from the store (default an hour).
 	RetentionSweep time.Duration
+	// Cluster, when set, makes the server one node of several sharing
+	// Database (cluster.go).
+	Cluster *ClusterConfig
 }
 
 // withDefaults returns c with every zero field set to its default.

@@ -54,6 +54,8 @@ type Server struct {
 	closing     atomic.Bool  // Close has begun: /readyz answers 503
 	console     http.Handler // the web console at ConsolePath, or nil
 
+	cluster *clusterPart   // one node of several (cluster.go), or nil
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -81,7 +83,7 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(cfg.MetricsTaskLists)
-	s.eng, err = engine.New(engine.Config{
+	engCfg := engine.Config{
 		Observer:  s.metrics,
 		Clock:     cfg.Clock,
 		Store:     s.store,
@@ -91,7 +93,15 @@ func New(cfg Config) (_ *Server, err error) {
 		AccountID: cfg.AccountID,
 
 		SweepInterval: cfg.RetentionSweep,
-	})
+	}
+	if cfg.Cluster != nil {
+		if err := s.prepareCluster(); err != nil {
+			return nil, err
+		}
+		engCfg.Node, engCfg.Peers = s.cluster.id, s.cluster.peers
+		s.readyChecks = append(s.readyChecks, readyCheck{"cluster", s.clusterReady})
+	}
+	s.eng, err = engine.New(engCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create engine: %w", err)
 	}
@@ -131,6 +141,10 @@ func New(cfg Config) (_ *Server, err error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
+	if s.cluster != nil {
+		handler.ForwardTo(s.cluster.peers)
+		s.http.Handler = s.startCluster(s.http.Handler)
+	}
 	return s, nil
 }
 
@@ -141,7 +155,11 @@ func openStore(cfg Config) (store.Store, error) {
 		if !postgres.IsURL(cfg.Database) {
 			return nil, errors.New("database: want a postgres:// or postgresql:// URL (or none, for SQLite in the data directory)")
 		}
-		st, err := postgres.Open(context.Background(), cfg.Database, cfg.Log)
+		open := postgres.Open
+		if cfg.Cluster != nil {
+			open = postgres.OpenNode // shared, under shard leases
+		}
+		st, err := open(context.Background(), cfg.Database, cfg.Log)
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -205,10 +223,13 @@ func (s *Server) Serve() error {
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
-		s.eng.Drain()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		var errs []error
+		if err := s.drainCluster(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		s.eng.Drain()
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 			s.http.Close()

@@ -50,3 +50,15 @@ func Unknown(format string, args ...any) *Fault {
 func Invalid(format string, args ...any) *Fault {
 	return NewFault(ValidationException, format, args...)
 }
+
+// NotOwner is the ServiceUnavailable fault of a node of several that does
+// not serve Shard: the call, untouched, belongs to the shard's owner. The
+// wire layer forwards such a call to the owner once; a client that still
+// gets it retries, as the SDKs do for any 503.
+type NotOwner struct {
+	Shard int32
+	Fault *Fault
+}
+
+func (e *NotOwner) Error() string { return e.Fault.Error() }
+func (e *NotOwner) Unwrap() error { return e.Fault }

@@ -54,6 +54,7 @@ type Handler struct {
 	creds    *auth.Config     // nil: no signature checks (AllowAll)
 	now      func() time.Time // the clock signatures are checked against
 	obs      Observer         // nil: no metrics
+	forward  Forwarder        // nil: one node, nothing to forward to
 }
 
 // Observer is told of every request once it is answered: its operation
@@ -63,6 +64,18 @@ type Handler struct {
 type Observer interface {
 	ObserveRequest(op, fault string, took time.Duration)
 }
+
+// Forwarder passes a call the engine answered with swf.NotOwner (before
+// doing anything) to the node that serves the shard, and writes that
+// node's answer; it reports whether it did, and that answer's status
+// (cluster.Peers).
+type Forwarder interface {
+	Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool)
+}
+
+// ForwardTo makes the handler forward calls for other nodes' shards
+// through f. Call it before serving.
+func (h *Handler) ForwardTo(f Forwarder) { h.forward = f }
 
 // Observe makes the handler report every request to o. Call it before
 // serving.
@@ -254,6 +267,13 @@ func (h *Handler) serve(ex *exchange) {
 	}
 
 	out, err := rt.call(ctx, in)
+	var notOwner *swf.NotOwner
+	if err != nil && h.forward != nil && errors.As(err, &notOwner) {
+		if status, ok := h.forward.Forward(ex.w, r, body, notOwner.Shard); ok {
+			ex.status = status // the owner logs and counts the call's outcome
+			return
+		}
+	}
 	if err != nil {
 		h.engineError(ex, err)
 		return

@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openswf/openswf/internal/clock"
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/store/postgres/pgtest"
+)
+
+// inproc connects engines of one process as the cluster package connects
+// nodes over HTTP: each call goes to the engine that owns the shard.
+type inproc struct {
+	mu    sync.Mutex
+	nodes []*Engine
+}
+
+func (p *inproc) add(e *Engine) { p.mu.Lock(); p.nodes = append(p.nodes, e); p.mu.Unlock() }
+
+func (p *inproc) owner(shard int32) (*Engine, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.nodes {
+		if _, ok := e.owns(shard); ok {
+			return e, nil
+		}
+	}
+	return nil, errors.New("no node owns the shard")
+}
+
+func (p *inproc) Offer(ctx context.Context, shard int32, offers []TaskOffer) error {
+	e, err := p.owner(shard)
+	if err != nil {
+		return err
+	}
+	return e.OfferTask(offers)
+}
+
+func (p *inproc) Withdraw(ctx context.Context, shard int32, o TaskOffer) error {
+	e, err := p.owner(shard)
+	if err != nil {
+		return err
+	}
+	e.WithdrawTask(o)
+	return nil
+}
+
+func (p *inproc) Start(ctx context.Context, shard int32, r StartRequest) (*StartAnswer, error) {
+	e, err := p.owner(shard)
+	if err != nil {
+		return nil, err
+	}
+	return e.StartTask(ctx, r)
+}
+
+func (p *inproc) RegistryChanged(ctx context.Context) error {
+	p.mu.Lock()
+	nodes := append([]*Engine(nil), p.nodes...)
+	p.mu.Unlock()
+	var errs []error
+	for _, e := range nodes {
+		if _, writer := e.owns(registryShard); !writer { // as the cluster, tell the others
+			errs = append(errs, e.ReloadRegistry(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TestTaskListsAcrossNodes: A owns a run's shard and writes the registry;
+// B is the home of the task lists. Pollers at B get the run's decision and
+// activity tasks, started and recorded by A; a poll waiting at B is woken
+// by A's schedule; polls at A are refused (the wire layer forwards them);
+// when the lists' home moves to A, A's waiting task comes home.
+func TestTaskListsAcrossNodes(t *testing.T) {
+	url := pgtest.Schema(t)
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	peers := &inproc{}
+	a := startNode(t, url, "A", clk, peers)
+	b := startNode(t, url, "B", clk, peers)
+	peers.add(a.eng)
+	peers.add(b.eng)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const domain, list, wfID = "d", "tl", "order-1"
+	runShard := store.ShardOf(domain, wfID)
+	actHome, decHome := homeShard(domain, tokenActivity, list), homeShard(domain, tokenDecision, list)
+	a.take(t, registryShard, time.Hour)
+	a.take(t, runShard, time.Hour)
+	actLease := b.take(t, actHome, time.Hour)
+	b.take(t, decHome, time.Hour)
+
+	wt, at := &shape.WorkflowType{Name: "w", Version: "1"}, &shape.ActivityType{Name: "a", Version: "1"}
+	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
+	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version}))
+	must(a.eng.RegisterActivityType(ctx, &shape.RegisterActivityTypeInput{Domain: domain, Name: at.Name, Version: at.Version}))
+	// B heard of the registry change: it knows the domain at once.
+	_, err := b.eng.DescribeDomain(ctx, &shape.DescribeDomainInput{Name: domain})
+	must(err)
+	// B does not write the registry.
+	wantNotOwner(t, b.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: "other", WorkflowExecutionRetentionPeriodInDays: "1"}))
+
+	// A poll waiting at B is woken by A's start.
+	type polled struct {
+		task *shape.DecisionTask
+		err  error
+	}
+	got := make(chan polled, 1)
+	go func() {
+		task, err := b.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}, Identity: "decider@B"})
+		got <- polled{task, err}
+	}()
+	waitFor(t, func() bool { return b.eng.decisionLists.get(domain, list).waiting() == 1 })
+	run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
+		Domain: domain, WorkflowId: wfID, WorkflowType: wt, TaskList: &shape.TaskList{Name: list},
+		ExecutionStartToCloseTimeout: "3600", TaskStartToCloseTimeout: "NONE", ChildPolicy: shape.ChildPolicyTerminate,
+	})
+	must(err)
+	var p polled
+	select {
+	case p = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the poll waiting at B was not woken by the start at A")
+	}
+	must(p.err)
+	if p.task == nil || p.task.WorkflowExecution.RunId != run.RunId || len(p.task.Events) != 3 {
+		t.Fatalf("decision task at B: %+v, want the run's with its 3 events", p.task)
+	}
+	_, err = a.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}})
+	wantNotOwner(t, err) // polls belong to the list's home
+
+	must(a.eng.RespondDecisionTaskCompleted(ctx, &shape.RespondDecisionTaskCompletedInput{TaskToken: p.task.TaskToken, Decisions: []shape.Decision{
+		{DecisionType: shape.DecisionTypeScheduleActivityTask, ScheduleActivityTaskDecisionAttributes: &shape.ScheduleActivityTaskDecisionAttributes{
+			ActivityId: "charge", ActivityType: at, TaskList: &shape.TaskList{Name: list},
+			HeartbeatTimeout: "300", ScheduleToStartTimeout: "NONE", ScheduleToCloseTimeout: "NONE", StartToCloseTimeout: "NONE"}},
+		{DecisionType: shape.DecisionTypeScheduleActivityTask, ScheduleActivityTaskDecisionAttributes: &shape.ScheduleActivityTaskDecisionAttributes{
+			ActivityId: "ship", ActivityType: at, TaskList: &shape.TaskList{Name: list},
+			HeartbeatTimeout: "300", ScheduleToStartTimeout: "NONE", ScheduleToCloseTimeout: "NONE", StartToCloseTimeout: "NONE"}},
+	}}))
+	waitFor(t, func() bool { return b.eng.activityLists.get(domain, list).count() == 2 })
+	n, err := b.eng.CountPendingActivityTasks(ctx, &shape.CountPendingActivityTasksInput{Domain: domain, TaskList: &shape.TaskList{Name: list}})
+	must(err)
+	if n.Count != 2 {
+		t.Fatalf("pending at B: %d, want 2", n.Count)
+	}
+	task, err := b.eng.PollForActivityTask(ctx, &shape.PollForActivityTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}, Identity: "worker@B"})
+	must(err)
+	if task == nil || task.ActivityId != "charge" {
+		t.Fatalf("activity task at B: %+v, want charge", task)
+	}
+	// The token B handed out is A's: A takes its heartbeats.
+	_, err = a.eng.RecordActivityTaskHeartbeat(ctx, &shape.RecordActivityTaskHeartbeatInput{TaskToken: task.TaskToken, Details: "half"})
+	must(err)
+	must(a.eng.RespondActivityTaskCompleted(ctx, &shape.RespondActivityTaskCompletedInput{TaskToken: task.TaskToken, Result: "ok"}))
+
+	// The lists' home moves to A: B's pollers leave, and A's waiting
+	// task ("ship") is queued at A.
+	b.eng.DropShard(actHome)
+	must(b.st.Release(ctx, "B", actLease))
+	if n := b.eng.activityLists.get(domain, list).count(); n != 0 {
+		t.Fatalf("B still holds %d tasks of a list it no longer serves", n)
+	}
+	a.take(t, actHome, time.Hour)
+	task, err = a.eng.PollForActivityTask(ctx, &shape.PollForActivityTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}, Identity: "worker@A"})
+	must(err)
+	if task == nil || task.ActivityId != "ship" {
+		t.Fatalf("activity task at A after the move: %+v, want ship", task)
+	}
+	hist, err := a.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: &shape.WorkflowExecution{WorkflowId: wfID, RunId: run.RunId}, MaximumPageSize: 1000})
+	must(err)
+	if n := countType(hist.Events, shape.EventTypeActivityTaskStarted); n != 2 {
+		t.Fatalf("history %v: %d ActivityTaskStarted, want 2 (each task started once)", eventTypes(hist.Events), n)
+	}
+}

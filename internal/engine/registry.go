@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openswf/openswf/internal/store"
+)
+
+// The registry (domains and types) across nodes. Every node keeps all of
+// it in memory, for the checks of every call; one node writes it: the
+// owner of registryShard, so that uniqueness and quota checks see every
+// earlier write. A registry write elsewhere answers errNotOwner, and the
+// wire layer forwards it. The owner writes under the shard's fence and,
+// before it answers, tells every node to reload (Peers.RegistryChanged),
+// so a domain registered through one node can be used at once through
+// any other. A node that missed the word reloads on its next tick
+// (ReloadRegistry), and the owner reloads when it takes the shard.
+
+// registryShard is the shard whose owner writes the registry.
+var registryShard = store.ShardOf("", "\x00registry")
+
+// RegistryNotifier is the part of Peers that tells every other node the
+// registry changed. Peers implementations that have it are called.
+type RegistryNotifier interface {
+	RegistryChanged(ctx context.Context) error
+}
+
+// lockRegistry takes the registry's write lock, on its owner.
+func (e *Engine) lockRegistry() error {
+	if _, ok := e.owns(registryShard); !ok {
+		return errNotOwner(registryShard)
+	}
+	e.regMu.Lock()
+	return nil
+}
+
+// applyRegistry writes a registry change (e.regMu held) and, on a node of
+// several, has every node reload before the caller is answered.
+func (e *Engine) applyRegistry(c *store.Change) error {
+	if e.clustered() {
+		epoch, _ := e.owns(registryShard)
+		c.Fence = &store.Fence{Node: e.cfg.Node, Shard: registryShard, Epoch: epoch}
+	}
+	// Nothing is in memory yet, so a failed write is the caller's error,
+	// not a fatal one.
+	if err := <-e.st.Submit(c); errors.Is(err, store.ErrFenced) {
+		return errNotOwner(registryShard)
+	} else if err != nil {
+		return err
+	}
+	if n, ok := e.cfg.Peers.(RegistryNotifier); ok && e.clustered() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := n.RegistryChanged(ctx); err != nil {
+			e.log.Warn("telling the other nodes the registry changed failed; they reload on their next tick", "err", err)
+		}
+	}
+	return nil
+}
+
+// ReloadRegistry reads the domains and types from the store again, for a
+// node of several: another node may have changed them.
+func (e *Engine) ReloadRegistry(ctx context.Context) error {
+	sl, ok := e.st.(store.ShardLoader)
+	if !ok || !e.clustered() {
+		return nil
+	}
+	snap, err := sl.LoadRegistry(ctx)
+	if err != nil {
+		return fmt.Errorf("reload the registry: %w", err)
+	}
+	e.setRegistry(snap)
+	return nil
+}
+
+// setRegistry replaces the domains and types in memory with snap's.
+func (e *Engine) setRegistry(snap *store.Snapshot) {
+	domains := make(map[string]*store.Domain, len(snap.Domains))
+	for _, d := range snap.Domains {
+		domains[d.Info.Name] = d
+	}
+	atypes := make(map[store.TypeKey]*store.ActivityType, len(snap.ActivityTypes))
+	for _, t := range snap.ActivityTypes {
+		atypes[store.TypeKey{Domain: t.Domain, Name: t.Info.ActivityType.Name, Version: t.Info.ActivityType.Version}] = t
+	}
+	wtypes := make(map[store.TypeKey]*store.WorkflowType, len(snap.WorkflowTypes))
+	for _, t := range snap.WorkflowTypes {
+		wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
+	}
+	e.regMu.Lock()
+	e.domains, e.atypes, e.wtypes = domains, atypes, wtypes
+	e.regMu.Unlock()
+}
