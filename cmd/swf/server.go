@@ -170,6 +170,11 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	case err := <-served:
 		log.Error("server stopped", "err", err)
 		code = 1
+	case <-srv.StorageFailed():
+		// Memory is ahead of the disk: stop, so that a restart (by the
+		// supervisor, once the disk is fixed) loads what is durable.
+		log.Error("stopping because storage failed; restart once the fault is cleared")
+		code = 70
 	}
 	if err := srv.Close(); err != nil {
 		log.Error("shutdown", "err", err)

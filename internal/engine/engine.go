@@ -393,7 +393,7 @@ func (e *Engine) await(done <-chan error, shard int32) error {
 		return errNotOwner(shard)
 	}
 	e.cfg.FatalFunc(err)
-	return swf.NewFault(swf.InternalFailure, "the change could not be stored")
+	return storageFault(err)
 }
 
 // run finds the open run, locks it, applies f and persists the result. f

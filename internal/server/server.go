@@ -54,6 +54,7 @@ type Server struct {
 	closing     atomic.Bool  // Close has begun: /readyz answers 503
 	console     http.Handler // the web console at ConsolePath, or nil
 
+	failure storageFailure // storagefault.go
 	cluster *clusterPart   // one node of several (cluster.go), or nil
 
 	closeOnce sync.Once
@@ -87,6 +88,7 @@ func New(cfg Config) (_ *Server, err error) {
 		Observer:  s.metrics,
 		Clock:     cfg.Clock,
 		Store:     s.store,
+		FatalFunc: s.storageFailed,
 		Limits:    cfg.Limits,
 		Log:       cfg.Log,
 		Region:    cfg.Region,
@@ -141,6 +143,7 @@ func New(cfg Config) (_ *Server, err error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 	}
+	s.http.Handler = s.guard(s.http.Handler)
 	if s.cluster != nil {
 		handler.ForwardTo(s.cluster.peers)
 		s.http.Handler = s.startCluster(s.http.Handler)

@@ -38,7 +38,24 @@ type Store struct {
 	closed sync.Once
 	log    *slog.Logger
 	lock   *os.File // the data directory's lock, held until Close
+
+	// failed is the first write or flush that storage failed (not a
+	// change the database refused), after which the writer refuses every
+	// change (writer goroutine only; see commit).
+	failed error
+	// fault, set by tests only, is asked before each commit and each
+	// flush; an error it returns stands for that step failing
+	// (faults_test.go).
+	fault func(faultStep) error
 }
+
+// faultStep is a step of the writer that a test can make fail.
+type faultStep int
+
+const (
+	stepCommit faultStep = iota // the transaction's COMMIT
+	stepFlush                   // the WAL flush after it
+)
 
 type request struct {
 	ops []op
@@ -157,7 +174,20 @@ func (s *Store) writer() {
 // commit writes a batch in one transaction and flushes it. If the batch
 // fails, each change is retried alone so one bad change cannot fail its
 // neighbours.
+//
+// After storage first fails (a write or a flush, as opposed to a change
+// that breaks a constraint) the store refuses every later change without
+// writing it: the engine has applied the failed change in memory, and a
+// later change of the same run, written on top of the hole, would make a
+// history with a gap. The engine stops the process on that first failure;
+// a restart reloads what is durable.
 func (s *Store) commit(batch []*request) {
+	if s.failed != nil {
+		for _, r := range batch {
+			r.err <- s.refused()
+		}
+		return
+	}
 	err := s.tx(func(tx *sql.Tx) error {
 		for _, r := range batch {
 			if err := s.write(tx, r.ops); err != nil {
@@ -171,19 +201,52 @@ func (s *Store) commit(batch []*request) {
 		for _, r := range batch {
 			r.err <- err
 		}
+		s.fail(err)
 		return
 	}
 	s.log.Error("batch commit failed; retrying changes one by one", "size", len(batch), "err", err)
 	errs := make([]error, len(batch))
+	written := false
 	for i, r := range batch {
+		if s.failed != nil {
+			// An earlier change of the batch failed: this one may
+			// belong to the same run and must not land after a hole.
+			errs[i] = s.refused()
+			continue
+		}
 		errs[i] = s.tx(func(tx *sql.Tx) error { return s.write(tx, r.ops) })
+		written = written || errs[i] == nil
+		s.fail(errs[i])
 	}
-	flushErr := s.wal.flush()
+	var flushErr error
+	if written {
+		flushErr = s.flush()
+	}
 	for i, r := range batch {
 		if errs[i] == nil {
 			errs[i] = flushErr
 		}
 		r.err <- errs[i]
+	}
+	s.fail(flushErr)
+}
+
+// refused is the error of a change refused after the store failed.
+func (s *Store) refused() error {
+	return fmt.Errorf("not written, because an earlier write failed (%w); restart the server", s.failed)
+}
+
+// fail records the writer's first storage failure (err nil: none). A
+// change that breaks a constraint (a bug upstream) fails alone: the
+// changes around it are written as usual.
+func (s *Store) fail(err error) {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == 19 { // SQLITE_CONSTRAINT
+		return
+	}
+	if err != nil && s.failed == nil {
+		s.failed = err
+		s.log.Error("storage failed: refusing every later change until restart", "err", err)
 	}
 }
 
@@ -192,7 +255,21 @@ func (s *Store) flushed(commitErr error) error {
 	if commitErr != nil {
 		return commitErr
 	}
-	return s.wal.flush()
+	return s.flush()
+}
+
+// flush flushes the WAL. Its error says that the change was committed, so
+// that a restart may or may not find it: the client cannot be told it is
+// durable, nor that it did not happen.
+func (s *Store) flush() error {
+	err := s.wal.flush()
+	if err == nil && s.fault != nil {
+		err = s.fault(stepFlush)
+	}
+	if err != nil {
+		return fmt.Errorf("flush failed after the commit, so the change may or may not survive: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) tx(f func(*sql.Tx) error) error {
@@ -202,9 +279,18 @@ func (s *Store) tx(f func(*sql.Tx) error) error {
 	}
 	if err := f(tx); err != nil {
 		tx.Rollback()
-		return err
+		return fmt.Errorf("write failed, nothing of it was stored: %w", err)
 	}
-	return tx.Commit()
+	if s.fault != nil {
+		if err := s.fault(stepCommit); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("write failed, nothing of it was stored: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write failed, nothing of it was stored: %w", err)
+	}
+	return nil
 }
 
 // Statements of the write path, prepared once on the writer connection.
