@@ -249,6 +249,46 @@ func (p *Peers) RegistryChanged(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Deliver implements engine.Transferer.
+func (p *Peers) Deliver(ctx context.Context, shard int32, d engine.Delivery) (*engine.DeliveryOutcome, error) {
+	o, err := p.route(shard)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return p.eng.DeliverTransfer(ctx, d)
+	}
+	var out engine.DeliveryOutcome
+	if err := p.call(ctx, o.Addr, "deliver", d, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ChildClosed implements engine.Transferer.
+func (p *Peers) ChildClosed(ctx context.Context, shard int32, c engine.ChildClose) error {
+	o, err := p.route(shard)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return p.eng.ChildClosedHere(c)
+	}
+	return p.call(ctx, o.Addr, "child-closed", c, nil)
+}
+
+// ApplyChildPolicy implements engine.Transferer.
+func (p *Peers) ApplyChildPolicy(ctx context.Context, shard int32, a engine.ChildPolicyOrder) error {
+	o, err := p.route(shard)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return p.eng.ApplyChildPolicyHere(a)
+	}
+	return p.call(ctx, o.Addr, "child-policy", a, nil)
+}
+
 // rpcError is a call's refusal, as its JSON answer carries it.
 type rpcError struct {
 	Fault   string `json:"fault,omitempty"`
@@ -367,6 +407,24 @@ func (p *Peers) serve(ctx context.Context, name string, body []byte) (any, error
 		return p.eng.StartTask(ctx, r)
 	case "registry":
 		return struct{}{}, p.eng.ReloadRegistry(ctx)
+	case "deliver":
+		var d engine.Delivery
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, err
+		}
+		return p.eng.DeliverTransfer(ctx, d)
+	case "child-closed":
+		var c engine.ChildClose
+		if err := json.Unmarshal(body, &c); err != nil {
+			return nil, err
+		}
+		return struct{}{}, p.eng.ChildClosedHere(c)
+	case "child-policy":
+		var a engine.ChildPolicyOrder
+		if err := json.Unmarshal(body, &a); err != nil {
+			return nil, err
+		}
+		return struct{}{}, p.eng.ApplyChildPolicyHere(a)
 	}
 	return nil, fmt.Errorf("unknown cluster call %q", name)
 }

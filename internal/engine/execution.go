@@ -320,7 +320,8 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 	r.ClosedByEventID = closing.EventId
 	self := *r.Info.Execution
 	if parent := r.Info.Parent; parent != nil {
-		t.after = append(t.after, func() { t.eng.childClosed(*parent, self, closing) })
+		domain := r.Domain
+		t.after = append(t.after, func() { t.eng.notifyParent(domain, *parent, self, closing) })
 	}
 	if len(r.Children) > 0 {
 		policy := r.Config.ChildPolicy
@@ -328,8 +329,9 @@ func (t *txn) closeRun(status shape.CloseStatus, closing *shape.HistoryEvent) {
 			policy = a.ChildPolicy
 		}
 		r.AppliedChildPolicy = policy
-		for run := range r.Children {
-			t.after = append(t.after, func() { t.eng.applyChildPolicy(run, policy) })
+		for run, c := range r.Children {
+			child, domain := shape.WorkflowExecution{WorkflowId: c.WorkflowID, RunId: run}, r.Domain
+			t.after = append(t.after, func() { t.eng.orderChildPolicy(domain, child, policy) })
 		}
 	}
 	for id, s := range x.acts {

@@ -116,6 +116,15 @@ func (e *Engine) deliver(domain string, src shape.WorkflowExecution, initiatedID
 	if !found {
 		return // resolved meanwhile, or the run closed
 	}
+	if shard, remote := e.remoteShard(domain, p.WorkflowID); remote {
+		target, outcome, err := e.deliverRemote(shard, domain, src, p, redrive)
+		if err != nil {
+			e.retryLater("transfer", err, func() { e.deliver(domain, src, initiatedID, true) })
+			return
+		}
+		e.resolve(domain, src, p, target, outcome)
+		return
+	}
 	var target *shape.WorkflowExecution
 	var err error
 	switch p.Kind {
@@ -302,7 +311,7 @@ func (e *Engine) resolve(domain string, src shape.WorkflowExecution, p store.Tra
 		// The parent closed while its child was starting: its child policy
 		// applies to the child as to any other.
 		if r, err := e.st.ExecutionGet(context.Background(), &store.ExecutionGetParams{Domain: domain, RunID: src.RunId}); err == nil {
-			e.applyChildPolicy(orphan.RunId, r.AppliedChildPolicy)
+			e.orderChildPolicy(domain, *orphan, r.AppliedChildPolicy)
 		}
 	}
 }

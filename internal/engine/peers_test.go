@@ -181,3 +181,117 @@ func TestTaskListsAcrossNodes(t *testing.T) {
 		t.Fatalf("history %v: %d ActivityTaskStarted, want 2 (each task started once)", eventTypes(hist.Events), n)
 	}
 }
+
+func (p *inproc) Deliver(ctx context.Context, shard int32, d Delivery) (*DeliveryOutcome, error) {
+	e, err := p.owner(shard)
+	if err != nil {
+		return nil, err
+	}
+	return e.DeliverTransfer(ctx, d)
+}
+
+func (p *inproc) ChildClosed(ctx context.Context, shard int32, c ChildClose) error {
+	e, err := p.owner(shard)
+	if err != nil {
+		return err
+	}
+	return e.ChildClosedHere(c)
+}
+
+func (p *inproc) ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolicyOrder) error {
+	e, err := p.owner(shard)
+	if err != nil {
+		return err
+	}
+	return e.ApplyChildPolicyHere(a)
+}
+
+// TestChildAcrossNodes: a parent on A starts a child whose shard is B's,
+// signals it, and learns of its completion; the child's decision tasks
+// wait on a list homed at A.
+func TestChildAcrossNodes(t *testing.T) {
+	url := pgtest.Schema(t)
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	peers := &inproc{}
+	a := startNode(t, url, "A", clk, peers)
+	b := startNode(t, url, "B", clk, peers)
+	peers.add(a.eng)
+	peers.add(b.eng)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const domain, list, parentID = "d", "tl", "parent"
+	childID := "child-0"
+	for i := 1; store.ShardOf(domain, childID) == store.ShardOf(domain, parentID) ||
+		store.ShardOf(domain, childID) == registryShard || store.ShardOf(domain, childID) == homeShard(domain, tokenDecision, list); i++ {
+		childID = "child-" + string(rune('0'+i))
+	}
+	for _, s := range []int32{registryShard, store.ShardOf(domain, parentID), homeShard(domain, tokenDecision, list)} {
+		a.take(t, s, time.Hour)
+	}
+	b.take(t, store.ShardOf(domain, childID), time.Hour)
+	wt := &shape.WorkflowType{Name: "w", Version: "1"}
+	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
+	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version,
+		DefaultTaskList: &shape.TaskList{Name: list}, DefaultChildPolicy: shape.ChildPolicyTerminate,
+		DefaultExecutionStartToCloseTimeout: "3600", DefaultTaskStartToCloseTimeout: "NONE"}))
+	run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{Domain: domain, WorkflowId: parentID, WorkflowType: wt})
+	must(err)
+	poll := func() *shape.DecisionTask {
+		t.Helper()
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		task, err := a.eng.PollForDecisionTask(pctx, &shape.PollForDecisionTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}, MaximumPageSize: 1000})
+		must(err)
+		if task == nil {
+			t.Fatal("no decision task within 5 s")
+		}
+		return task
+	}
+	respond := func(task *shape.DecisionTask, ds ...shape.Decision) {
+		t.Helper()
+		owner := a.eng // as the wire layer forwards a token's call to its run's owner
+		if task.WorkflowExecution.WorkflowId == childID {
+			owner = b.eng
+		}
+		must(owner.RespondDecisionTaskCompleted(ctx, &shape.RespondDecisionTaskCompletedInput{TaskToken: task.TaskToken, Decisions: ds}))
+	}
+	respond(poll(), shape.Decision{DecisionType: shape.DecisionTypeStartChildWorkflowExecution,
+		StartChildWorkflowExecutionDecisionAttributes: &shape.StartChildWorkflowExecutionDecisionAttributes{WorkflowId: childID, WorkflowType: wt}})
+
+	// Until the parent sees its child complete: the child completes once
+	// signaled; the parent signals it once it started.
+	for signaled, childDone := false, false; ; {
+		task := poll()
+		switch {
+		case task.WorkflowExecution.WorkflowId == childID && countType(task.Events, shape.EventTypeWorkflowExecutionSignaled) > 0:
+			respond(task, shape.Decision{DecisionType: shape.DecisionTypeCompleteWorkflowExecution,
+				CompleteWorkflowExecutionDecisionAttributes: &shape.CompleteWorkflowExecutionDecisionAttributes{Result: "done"}})
+		case task.WorkflowExecution.WorkflowId == childID:
+			respond(task)
+		case countType(task.Events, shape.EventTypeChildWorkflowExecutionCompleted) == 1:
+			childDone = true
+			respond(task)
+		case countType(task.Events, shape.EventTypeChildWorkflowExecutionStarted) == 1 && !signaled:
+			signaled = true
+			respond(task, shape.Decision{DecisionType: shape.DecisionTypeSignalExternalWorkflowExecution,
+				SignalExternalWorkflowExecutionDecisionAttributes: &shape.SignalExternalWorkflowExecutionDecisionAttributes{WorkflowId: childID, SignalName: "go"}})
+		default:
+			respond(task)
+		}
+		if childDone {
+			break
+		}
+	}
+	hist, err := a.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: &shape.WorkflowExecution{WorkflowId: parentID, RunId: run.RunId}, MaximumPageSize: 1000})
+	must(err)
+	for _, typ := range []shape.EventType{shape.EventTypeChildWorkflowExecutionStarted, shape.EventTypeExternalWorkflowExecutionSignaled, shape.EventTypeChildWorkflowExecutionCompleted} {
+		if n := countType(hist.Events, typ); n != 1 {
+			t.Fatalf("parent's history %v: %d %s, want 1", eventTypes(hist.Events), n, typ)
+		}
+	}
+}
