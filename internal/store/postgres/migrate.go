@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -156,12 +157,42 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	}
 }
 
+// checkOwnSchema refuses a schema that another program uses, before swf
+// writes anything to it: one whose schema_migrations is another tool's (as
+// golang-migrate's, with version and dirty), whose version swf would
+// misread, or one that holds tables and no schema_migrations at all. Two
+// catalog queries, once per step at open.
+func checkOwnSchema(ctx context.Context, tx pgx.Tx) error {
+	var schema string
+	var cols, tables []string
+	if err := tx.QueryRow(ctx, `SELECT current_schema(),
+		coalesce((SELECT array_agg(column_name::text ORDER BY column_name) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = 'schema_migrations'), '{}'),
+		coalesce((SELECT array_agg(table_name::text ORDER BY table_name) FROM information_schema.tables
+			WHERE table_schema = current_schema()), '{}')`).Scan(&schema, &cols, &tables); err != nil {
+		return err
+	}
+	switch {
+	case len(cols) > 0 && strings.Join(cols, ",") != "applied_at,version":
+		return fmt.Errorf("schema %q is not swf's: its schema_migrations has columns %s, where swf's has applied_at and version (another tool's migrations); give swf a schema of its own (search_path in the URL)", schema, strings.Join(cols, ", "))
+	case len(cols) == 0 && len(tables) > 0:
+		if len(tables) > 5 {
+			tables = append(tables[:5], fmt.Sprintf("%d more", len(tables)-5))
+		}
+		return fmt.Errorf("schema %q is not swf's: it holds %s and no schema_migrations; give swf an empty schema of its own (search_path in the URL)", schema, strings.Join(tables, ", "))
+	}
+	return nil
+}
+
 // migrateStep applies the next missing step of steps, if any, and reports
 // whether none was missing.
 func migrateStep(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, steps []string) (done bool, err error) {
 	var applied int
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('openswf schema ' || coalesce(current_schema(), '')))`); err != nil {
+			return err
+		}
+		if err := checkOwnSchema(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
