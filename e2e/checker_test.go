@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -340,11 +341,16 @@ const (
 	refused // a fault: it must not have happened
 )
 
-// answer turns a call's error into what the client learnt.
+// answer turns a call's error into what the client learnt. A 5xx fault
+// leaves the outcome open, as on AWS: a node that lost its database
+// connection mid-commit cannot know whether the commit landed.
 func answer(err error) sendState {
+	var status interface{ HTTPStatusCode() int }
 	switch {
 	case err == nil:
 		return acked
+	case isFault(err) && errors.As(err, &status) && status.HTTPStatusCode() >= 500:
+		return sent
 	case isFault(err):
 		return refused
 	}

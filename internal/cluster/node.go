@@ -68,6 +68,10 @@ type Node struct {
 	held      map[int32]int64 // shard -> epoch of the lease this node holds
 	lastRenew time.Time       // when the leases were last renewed, by this process's clock
 	draining  bool
+
+	watchMu sync.Mutex
+	watch   *time.Timer // drops every shard unless the leases are renewed first
+	fired   bool        // the watchdog dropped the shards
 }
 
 // New builds a node; Run runs it.
@@ -80,6 +84,9 @@ func New(cfg Config, leases Leases, shards Shards) *Node {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Peers != nil {
+		cfg.Peers.lookup, cfg.Peers.ttl = leases, cfg.LeaseTTL
 	}
 	return &Node{cfg: cfg, leases: leases, shards: shards, held: map[int32]int64{}}
 }
@@ -105,6 +112,11 @@ func (n *Node) Run(ctx context.Context) {
 func (n *Node) Tick(ctx context.Context) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// A database that stopped answering (a partition drops packets) must
+	// not hold the tick past the point where the node has to stop acting
+	// for its shards: every call of the tick ends by then.
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.LeaseTTL*2/3)
+	defer cancel()
 	log := n.cfg.Log.With("node", n.cfg.ID)
 	if err := n.leases.HeartbeatNode(ctx, n.cfg.ID, n.cfg.Address, n.draining); err != nil {
 		log.Warn("node heartbeat failed", "err", err)
@@ -176,10 +188,14 @@ func (n *Node) refreshLocked(ctx context.Context, log *slog.Logger, nodes []post
 // renewLocked renews the held leases; a lease another node took is dropped
 // at once. If renewing has failed for two thirds of the TTL, the node
 // stops acting for every shard before its leases can expire: the fence
-// alone would stop its writes, but not its answers from memory.
+// alone would stop its writes, but not its answers from memory. A
+// watchdog armed at each renewal does that even while the tick itself is
+// stuck on a database that does not answer.
 func (n *Node) renewLocked(ctx context.Context, log *slog.Logger) {
+	sent := time.Now()
 	if len(n.held) == 0 {
-		n.lastRenew = time.Now()
+		n.lastRenew = sent
+		n.armWatchdog(time.Time{})
 		return
 	}
 	var mine []postgres.Lease
@@ -187,8 +203,24 @@ func (n *Node) renewLocked(ctx context.Context, log *slog.Logger) {
 		mine = append(mine, postgres.Lease{Shard: s, Epoch: e})
 	}
 	kept, err := n.leases.Renew(ctx, n.cfg.ID, mine, n.cfg.LeaseTTL)
+	if err == nil && n.watchdogFired() {
+		// Renewed, but too late: the engine let every shard go. Give the
+		// leases back, so this node (or another) takes them and reloads.
+		log.Warn("shard leases renewed after the node stopped acting for them; giving them back", "shards", len(n.held))
+		for s, e := range n.held {
+			if err := n.leases.Release(ctx, n.cfg.ID, postgres.Lease{Shard: s, Epoch: e}); err != nil {
+				log.Warn("releasing a shard failed; it passes on when the lease expires", "shard", s, "err", err)
+			}
+		}
+		clear(n.held)
+		n.armWatchdog(time.Time{})
+		return
+	}
+	if err == nil {
+		n.armWatchdog(sent)
+	}
 	if err != nil {
-		if time.Since(n.lastRenew) > n.cfg.LeaseTTL*2/3 {
+		if n.watchdogFired() || time.Since(n.lastRenew) > n.cfg.LeaseTTL*2/3 {
 			log.Error("cannot renew shard leases in time: stopping to act for every shard", "err", err, "shards", len(n.held))
 			for s := range n.held {
 				n.shards.DropShard(s)
@@ -199,7 +231,7 @@ func (n *Node) renewLocked(ctx context.Context, log *slog.Logger) {
 		}
 		return
 	}
-	n.lastRenew = time.Now()
+	n.lastRenew = sent
 	still := map[int32]bool{}
 	for _, l := range kept {
 		still[l.Shard] = true
@@ -310,4 +342,57 @@ func (n *Node) Healthy() error {
 		return fmt.Errorf("shard leases last renewed %v ago", d.Round(time.Millisecond))
 	}
 	return nil
+}
+
+// Lost gives up shard, which the engine let go after a failed write: the
+// lease is released (if the database answers; else it expires), so that
+// the shard's owner, maybe this node, takes and reloads it.
+func (n *Node) Lost(shard int32) {
+	go func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		epoch, ok := n.held[shard]
+		if !ok {
+			return
+		}
+		delete(n.held, shard)
+		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.LeaseTTL/3)
+		defer cancel()
+		if err := n.leases.Release(ctx, n.cfg.ID, postgres.Lease{Shard: shard, Epoch: epoch}); err != nil {
+			n.cfg.Log.Warn("releasing a lost shard failed; it passes on when the lease expires", "shard", shard, "err", err)
+		}
+	}()
+}
+
+// armWatchdog (re)arms the timer that stops the node acting for every
+// shard two thirds of the TTL after leases were renewed at sent, unless
+// they are renewed again; a zero sent (no leases held) disarms it. Shards
+// taken since were leased later: dropping them too is merely early.
+func (n *Node) armWatchdog(sent time.Time) {
+	n.watchMu.Lock()
+	defer n.watchMu.Unlock()
+	if n.watch != nil {
+		n.watch.Stop()
+	}
+	n.fired = false
+	if sent.IsZero() {
+		return
+	}
+	n.watch = time.AfterFunc(time.Until(sent.Add(n.cfg.LeaseTTL*2/3)), func() {
+		n.watchMu.Lock()
+		n.fired = true
+		n.watchMu.Unlock()
+		n.cfg.Log.Error("shard leases not renewed in time: stopping to act for every shard", "node", n.cfg.ID)
+		for s := int32(0); s < store.NumShards; s++ {
+			n.shards.DropShard(s) // a no-op for a shard the engine does not serve
+		}
+	})
+}
+
+// watchdogFired reports whether the watchdog dropped the shards since the
+// last renewal.
+func (n *Node) watchdogFired() bool {
+	n.watchMu.Lock()
+	defer n.watchMu.Unlock()
+	return n.fired
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/openswf/openswf/internal/engine"
@@ -118,7 +119,17 @@ type Peers struct {
 	// shard owners (a node that owns no shard still serves calls).
 	mu    sync.Mutex
 	extra map[string]string
+
+	// lookup reads the leases and nodes again when a call finds no owner
+	// (a shard just moved): at most once per refreshEvery.
+	lookup      Leases
+	ttl         time.Duration
+	refreshMu   sync.Mutex
+	refreshedAt time.Time
 }
+
+// refreshEvery bounds how often a miss rereads the shard map.
+const refreshEvery = 50 * time.Millisecond
 
 // PeersConfig sets Peers up.
 type PeersConfig struct {
@@ -167,16 +178,60 @@ func (p *Peers) setNodes(nodes map[string]string) {
 
 var errNoOwner = errors.New("no node serves the shard")
 
-// route returns shard's owner, or nil when it is this node.
+// route returns shard's owner, or nil when it is this node. A shard
+// without one, or whose lease ended, is looked up again in the database:
+// it may have just moved.
 func (p *Peers) route(shard int32) (*Place, error) {
 	o, ok := p.dir.Lookup(shard)
 	if !ok {
-		return nil, errNoOwner
+		p.refresh(false)
+		if o, ok = p.dir.Lookup(shard); !ok {
+			return nil, errNoOwner
+		}
 	}
 	if o.Node == p.self {
 		return nil, nil
 	}
 	return &o, nil
+}
+
+// refresh reads the shard map from the database (rate limited unless
+// forced), merging it into the directory; the node's tick replaces it
+// whole.
+func (p *Peers) refresh(force bool) {
+	if p.lookup == nil {
+		return
+	}
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	if !force && time.Since(p.refreshedAt) < refreshEvery {
+		return
+	}
+	p.refreshedAt = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	nodes, err := p.lookup.LiveNodes(ctx, p.ttl)
+	if err != nil {
+		return
+	}
+	rows, err := p.lookup.Leases(ctx)
+	if err != nil {
+		return
+	}
+	addr := map[string]string{}
+	for _, n := range nodes {
+		addr[n.ID] = n.Address
+	}
+	p.dir.mu.Lock()
+	defer p.dir.mu.Unlock()
+	if p.dir.owners == nil {
+		p.dir.owners = map[int32]Place{}
+	}
+	for _, r := range rows {
+		if a, ok := addr[r.Owner]; ok && r.Live {
+			p.dir.owners[r.Shard] = Place{Node: r.Owner, Addr: a, Epoch: r.Epoch}
+		}
+	}
 }
 
 // Offer implements engine.Peers.
@@ -462,25 +517,30 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 	if r.Header.Get(forwardedHeader) != "" {
 		return 0, false
 	}
-	o, err := p.route(shard)
-	if err != nil || o == nil {
-		return 0, false
-	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.scheme+"://"+o.Addr+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		return 0, false
-	}
-	for k, vs := range r.Header {
-		if !hopHeaders[k] {
-			req.Header[k] = vs
+	var resp *http.Response
+	tried := ""
+	for {
+		o, err := p.route(shard)
+		if err != nil || o == nil || o.Node == tried {
+			return 0, false
 		}
-	}
-	req.Host = r.Host // the signature covers it
-	req.Header.Set(forwardedHeader, p.self)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		p.log.Debug("forwarding a call to its shard's owner failed", "shard", shard, "owner", o.Node, "err", err)
-		return 0, false
+		tried = o.Node
+		resp, err = p.forwardTo(r, body, o.Addr)
+		// The owner moved (it answers that it is not the owner), or died
+		// (its port refuses connections): nothing was done, so the call
+		// may go to the owner the database names now, once.
+		moved := err == nil && resp.StatusCode == http.StatusServiceUnavailable
+		if err == nil && !moved {
+			break
+		}
+		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
+			p.log.Debug("forwarding a call to its shard's owner failed", "shard", shard, "owner", o.Node, "err", err)
+			return 0, false
+		}
+		if moved {
+			resp.Body.Close()
+		}
+		p.refresh(true)
 	}
 	defer resp.Body.Close()
 	h := w.Header()
@@ -492,4 +552,20 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
 	return resp.StatusCode, true
+}
+
+// forwardTo sends a client's call, as it came, to addr.
+func (p *Peers) forwardTo(r *http.Request, body []byte, addr string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.scheme+"://"+addr+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range r.Header {
+		if !hopHeaders[k] {
+			req.Header[k] = vs
+		}
+	}
+	req.Host = r.Host // the signature covers it
+	req.Header.Set(forwardedHeader, p.self)
+	return p.client.Do(req)
 }

@@ -43,6 +43,9 @@ type Config struct {
 	Node string
 	// Peers reaches the other nodes (peers.go); nil on one node.
 	Peers Peers
+	// ShardLost, on a node of several, is told of a shard the engine let
+	// go because a write of it failed (shard.go, loseShard).
+	ShardLost func(shard int32)
 	// Observer, when set, is told how late deadlines fire and how long
 	// changes wait for the store (stats.go); Stats has the rest.
 	Observer Observer
@@ -391,6 +394,8 @@ func (e *Engine) await(done <-chan error, shard int32) error {
 		// and memory, ahead of it, is no longer this node's to keep.
 		e.DropShard(shard)
 		return errNotOwner(shard)
+	case e.clustered():
+		return e.loseShard(shard, err)
 	}
 	e.cfg.FatalFunc(err)
 	return storageFault(err)

@@ -138,3 +138,17 @@ func (e *Engine) DropShard(shard int32) {
 	e.listHomeMoved(shard)
 	e.log.Info("shard dropped", "shard", shard, "open_executions", len(runs))
 }
+
+// loseShard answers a write of shard that failed (the database is
+// unreachable, say) on a node of several. Memory may now be ahead of the
+// database, but only for this shard: the node lets it go rather than
+// stopping, and whoever takes it next (maybe this node again) loads what
+// is durable. Config.ShardLost releases its lease.
+func (e *Engine) loseShard(shard int32, err error) error {
+	e.log.Error("a write of the shard failed: letting the shard go so that its next owner reloads what is durable", "shard", shard, "err", err)
+	e.DropShard(shard)
+	if e.cfg.ShardLost != nil {
+		e.cfg.ShardLost(shard)
+	}
+	return swf.NewFault(swf.InternalFailure, "the change could not be stored: %v", err)
+}

@@ -164,3 +164,10 @@ func (s *Server) clusterReady(ctx context.Context) error {
 	}
 	return s.cluster.node.Healthy()
 }
+
+// shardLost passes on the engine's word that it let a shard go.
+func (s *Server) shardLost(shard int32) {
+	if c := s.cluster; c != nil && c.node != nil {
+		c.node.Lost(shard)
+	}
+}

@@ -100,7 +100,7 @@ func New(cfg Config) (_ *Server, err error) {
 		if err := s.prepareCluster(); err != nil {
 			return nil, err
 		}
-		engCfg.Node, engCfg.Peers = s.cluster.id, s.cluster.peers
+		engCfg.Node, engCfg.Peers, engCfg.ShardLost = s.cluster.id, s.cluster.peers, s.shardLost
 		s.readyChecks = append(s.readyChecks, readyCheck{"cluster", s.clusterReady})
 	}
 	s.eng, err = engine.New(engCfg)
