@@ -10,6 +10,7 @@ import (
 
 	"github.com/openswf/openswf/internal/engine"
 	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/swf"
 )
 
 // MetricsPath is where the server answers Prometheus scrapes.
@@ -64,7 +65,7 @@ func newMetrics(taskLists int) *metrics {
 		}, []string{"op", "outcome"}),
 		denials: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openswf_access_denials_total",
-			Help: "API requests refused by an IAM policy (AccessDeniedException), by operation.",
+			Help: "API requests refused by the caller's IAM policies (OperationNotPermittedFault, AccessDeniedException), by operation.",
 		}, []string{"op"}),
 		timers: map[string]prometheus.Observer{},
 		durable: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -120,7 +121,7 @@ func (m *metrics) ObserveRequest(op, fault string, took time.Duration) {
 		return
 	}
 	m.requests.WithLabelValues(om.name, fault).Inc()
-	if fault == "AccessDeniedException" {
+	if fault == swf.OperationNotPermittedFault || fault == "AccessDeniedException" {
 		m.denials.WithLabelValues(om.name).Inc()
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openswf/openswf/internal/console"
 	"github.com/openswf/openswf/internal/engine"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
@@ -117,6 +118,9 @@ func New(cfg Config) (_ *Server, err error) {
 	}
 	logUnsupported(cfg.Log, handler)
 	s.metrics.stats.eng = s.eng
+	if s.console, err = console.New(console.Config{Engine: s.eng, Auth: cfg.Auth, Region: cfg.Region, TLS: cfg.TLSCertFile != "", Log: cfg.Log}); err != nil {
+		return nil, fmt.Errorf("build console: %w", err)
+	}
 	handler.Observe(s.metrics)
 	s.readyChecks = append(s.readyChecks, readyCheck{"store", s.pingStore})
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {

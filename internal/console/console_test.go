@@ -1,0 +1,160 @@
+package console_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openswf/openswf/internal/auth"
+	"github.com/openswf/openswf/internal/console"
+	"github.com/openswf/openswf/internal/server"
+)
+
+// handlerBundle is a console over a real engine, called without a
+// network, with a clock for its sessions.
+type handlerBundle struct {
+	c   *console.Console
+	now time.Time
+}
+
+func setupHandler(t *testing.T, creds *auth.Config) *handlerBundle {
+	t.Helper()
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Auth: creds, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	b := &handlerBundle{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	b.c, err = console.New(console.Config{Engine: srv.Engine(), Auth: creds, TLS: true, SessionTTL: time.Hour,
+		NowFunc: func() time.Time { return b.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *handlerBundle) do(method, target, remote string, form url.Values, cookies ...*http.Cookie) *http.Response {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, target, body)
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	r.RemoteAddr = remote
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	b.c.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func testCreds(t *testing.T) *auth.Config {
+	t.Helper()
+	creds, err := auth.Parse([]byte(`{"accountId": "123456789012", "principals": [
+		{"name": "admin", "accessKeyId": "AKIAADMIN", "secretAccessKey": "admin-secret",
+		 "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "swf:*", "Resource": "*"}]}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return creds
+}
+
+func TestConsoleLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	b := setupHandler(t, nil)
+	for _, tc := range []struct {
+		remote string
+		want   int
+	}{{"127.0.0.1:4000", http.StatusOK}, {"[::1]:4000", http.StatusOK}, {"192.168.1.9:4000", http.StatusForbidden}} {
+		if res := b.do(http.MethodGet, "/console/", tc.remote, nil); res.StatusCode != tc.want {
+			t.Errorf("GET /console/ from %s without --auth: got %d, want %d", tc.remote, res.StatusCode, tc.want)
+		}
+	}
+}
+
+func TestConsoleSession(t *testing.T) {
+	t.Parallel()
+	const remote = "203.0.113.7:4000" // with --auth, any address may sign in
+	b := setupHandler(t, testCreds(t))
+
+	t.Run("SignInFirst", func(t *testing.T) {
+		res := b.do(http.MethodGet, "/console/d/x/", remote, nil)
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/signin?next=") {
+			t.Fatalf("GET without a session: got %d to %q, want 303 to the sign-in page", res.StatusCode, loc)
+		}
+	})
+	t.Run("ErrWrongSecret", func(t *testing.T) {
+		res := b.do(http.MethodPost, "/console/signin", remote, url.Values{"accessKeyId": {"AKIAADMIN"}, "secretAccessKey": {"nope"}})
+		if res.StatusCode != http.StatusUnauthorized || len(res.Cookies()) != 0 {
+			t.Fatalf("wrong secret: got %d with cookies %v, want 401 and none", res.StatusCode, res.Cookies())
+		}
+	})
+
+	res := b.do(http.MethodPost, "/console/signin", remote, url.Values{"accessKeyId": {"AKIAADMIN"}, "secretAccessKey": {"admin-secret"}, "next": {"//evil.example/"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/console/" {
+		t.Fatalf("sign-in: got %d to %q, want 303 to /console/ (never off the console)", res.StatusCode, res.Header.Get("Location"))
+	}
+	cookies := res.Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("sign-in set %d cookies, want 1", len(cookies))
+	}
+	ck := cookies[0]
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || !ck.Secure || ck.MaxAge != 3600 || ck.Path != "/console/" {
+		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Secure, Max-Age 3600, Path /console/", ck)
+	}
+	if res := b.do(http.MethodGet, "/console/", remote, nil, ck); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET with the session: got %d, want 200", res.StatusCode)
+	}
+
+	t.Run("ErrNoCSRF", func(t *testing.T) {
+		res := b.do(http.MethodPost, "/console/d/x/w/w1/r1/terminate", remote, url.Values{"confirm": {"yes"}}, ck)
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("POST without the CSRF token: got %d, want 403", res.StatusCode)
+		}
+	})
+	t.Run("ErrCrossOrigin", func(t *testing.T) {
+		r := httptest.NewRequest(http.MethodPost, "/console/signout", strings.NewReader(""))
+		r.RemoteAddr = remote
+		r.Header.Set("Origin", "https://evil.example")
+		r.AddCookie(ck)
+		w := httptest.NewRecorder()
+		b.c.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden {
+			t.Fatalf("cross-origin POST: got %d, want 403", w.Code)
+		}
+	})
+
+	// The session expires on its clock.
+	b.now = b.now.Add(time.Hour)
+	if res := b.do(http.MethodGet, "/console/", remote, nil, ck); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("GET with an expired session: got %d, want 303 to sign in", res.StatusCode)
+	}
+}
+
+func TestConsoleHeaders(t *testing.T) {
+	t.Parallel()
+	b := setupHandler(t, nil)
+	res := b.do(http.MethodGet, "/console/", "127.0.0.1:1", nil)
+	for k, want := range map[string]string{
+		"Content-Security-Policy": "script-src 'self'",
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"Cache-Control":           "no-store",
+	} {
+		if got := res.Header.Get(k); !strings.Contains(got, want) {
+			t.Errorf("%s: got %q, want it to hold %q", k, got, want)
+		}
+	}
+	res = b.do(http.MethodGet, "/console/assets/console.js", "127.0.0.1:1", nil)
+	if body, _ := io.ReadAll(res.Body); res.StatusCode != http.StatusOK || !strings.Contains(string(body), "setInterval") {
+		t.Errorf("GET console.js: got %d, want the embedded script", res.StatusCode)
+	}
+}
