@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,13 +41,39 @@ func newClient(t *target, o *Options) *awsswf.Client {
 	if creds == nil {
 		creds = credentials.NewStaticCredentialsProvider("AKIDOPENSWFBENCH", "openswf-bench-secret", "")
 	}
+	urls := strings.Split(t.URL, ",")
+	var rt http.RoundTripper = tr
+	if len(urls) > 1 {
+		rr := &roundRobin{base: tr}
+		for _, u := range urls {
+			rr.hosts = append(rr.hosts, strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://"))
+		}
+		rt = rr
+	}
 	return awsswf.New(awsswf.Options{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(t.URL),
+		BaseEndpoint: aws.String(urls[0]),
 		Credentials:  creds,
 		Retryer:      aws.NopRetryer{},
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   &http.Client{Transport: rt},
 	})
+}
+
+// roundRobin sends each request to the next node of a cluster, keeping
+// the Host header the request was signed for.
+type roundRobin struct {
+	hosts []string
+	next  atomic.Uint64
+	base  http.RoundTripper
+}
+
+func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.URL.Host = rr.hosts[rr.next.Add(1)%uint64(len(rr.hosts))]
+	if r.Host == "" {
+		r.Host = req.URL.Host
+	}
+	return rr.base.RoundTrip(r)
 }
 
 // errKind names an error for the "errors by type" counts: the API error

@@ -59,6 +59,8 @@ func (t *target) close() error {
 
 // parseTarget reads a target spec: "server", "noop", "spawn:PATH" or a URL,
 // optionally prefixed with "LABEL=" (e.g. "moto=http://127.0.0.1:5000").
+// Several URLs separated by commas are the nodes of one cluster, which the
+// clients call round-robin, as a load balancer would.
 // A URL may end in "?pid=N", the server's process, for its RSS and CPU.
 func parseTarget(spec string) (label, kind, arg string, err error) {
 	label, kind, arg, _, err = parseTargetPID(spec)
@@ -118,8 +120,10 @@ func openTarget(ctx context.Context, spec string, o *Options) (*target, error) {
 	t := &target{Label: label, Kind: kind, stop: func() error { return nil }}
 	switch kind {
 	case kindURL:
-		if err := checkLoopback(arg, o.AllowRemote); err != nil {
-			return nil, err
+		for _, u := range strings.Split(arg, ",") { // several: the nodes of a cluster
+			if err := checkLoopback(u, o.AllowRemote); err != nil {
+				return nil, err
+			}
 		}
 		t.URL, t.pid = arg, pid
 		if pid == 0 && spec == o.Targets[0] {

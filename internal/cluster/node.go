@@ -121,6 +121,11 @@ func (n *Node) Tick(ctx context.Context) {
 	if err := n.leases.HeartbeatNode(ctx, n.cfg.ID, n.cfg.Address, n.draining); err != nil {
 		log.Warn("node heartbeat failed", "err", err)
 	}
+	// After the heartbeat, which makes every later registry write tell
+	// this node, and before taking shards: no change is missed.
+	if err := n.shards.ReloadRegistry(ctx); err != nil {
+		log.Warn("reloading the registry failed", "err", err)
+	}
 	n.renewLocked(ctx, log)
 	nodes, err := n.leases.LiveNodes(ctx, n.cfg.LeaseTTL)
 	if err != nil {
@@ -154,12 +159,9 @@ func (n *Node) Tick(ctx context.Context) {
 	}
 }
 
-// refreshLocked reads where every shard is served, for routing, tells the
-// engine which shards moved, and has it reload the registry.
+// refreshLocked reads where every shard is served, for routing, and tells
+// the engine which shards moved.
 func (n *Node) refreshLocked(ctx context.Context, log *slog.Logger, nodes []postgres.NodeRow) {
-	if err := n.shards.ReloadRegistry(ctx); err != nil {
-		log.Warn("reloading the registry failed", "err", err)
-	}
 	if n.cfg.Peers == nil {
 		return
 	}

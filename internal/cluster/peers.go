@@ -286,6 +286,17 @@ func (p *Peers) RegistryChanged(ctx context.Context) error {
 		}
 	}
 	p.mu.Unlock()
+	if p.lookup != nil {
+		// Every node that has heartbeated by now: a node reloads right
+		// after its heartbeat, so none misses this change.
+		if nodes, err := p.lookup.LiveNodes(ctx, p.ttl); err == nil {
+			for _, n := range nodes {
+				if n.ID != p.self {
+					addrs[n.ID] = n.Address
+				}
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 0, len(addrs))
 	var mu sync.Mutex

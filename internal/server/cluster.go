@@ -125,6 +125,9 @@ func (s *Server) startCluster(api http.Handler) http.Handler {
 		Log: s.cfg.Log, Peers: c.peers}, s.store.(*postgres.Store), s.eng)
 	ctx, stop := context.WithCancel(context.Background())
 	c.stop, c.done = stop, make(chan struct{})
+	// Join before serving: the first tick registers the node, loads the
+	// registry and takes the free shards.
+	c.node.Tick(ctx)
 	go func() {
 		defer close(c.done)
 		c.node.Run(ctx)
