@@ -2,9 +2,9 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
-	"net"
 	"strings"
 	"syscall"
 	"testing"
