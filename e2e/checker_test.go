@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 
@@ -132,26 +133,18 @@ func wellFormed(events []types.HistoryEvent) []string {
 
 		case types.EventTypeStartChildWorkflowExecutionInitiated:
 			children[ev.EventId] = &childTrack{}
-		case types.EventTypeChildWorkflowExecutionStarted:
-			init := ev.ChildWorkflowExecutionStartedEventAttributes.InitiatedEventId
-			switch c := children[init]; {
-			case c == nil:
-				bad(ev, "child initiated at %d was never initiated", init)
-			case c.started != 0 || c.closed != 0:
-				bad(ev, "child initiated at %d already started (%d) or failed (%d)", init, c.started, c.closed)
-			default:
-				c.started = ev.EventId
-			}
-		case types.EventTypeStartChildWorkflowExecutionFailed:
-			init := ev.StartChildWorkflowExecutionFailedEventAttributes.InitiatedEventId
+		case types.EventTypeChildWorkflowExecutionStarted, types.EventTypeStartChildWorkflowExecutionFailed:
+			init := attrID(ev, "InitiatedEventId")
 			if init == 0 {
-				break // refused at the decision: nothing was initiated
+				break // a start refused at the decision: nothing was initiated
 			}
 			switch c := children[init]; {
 			case c == nil:
 				bad(ev, "child initiated at %d was never initiated", init)
 			case c.started != 0 || c.closed != 0:
 				bad(ev, "child initiated at %d already started (%d) or failed (%d)", init, c.started, c.closed)
+			case ev.EventType == types.EventTypeChildWorkflowExecutionStarted:
+				c.started = ev.EventId
 			default:
 				c.closed = ev.EventId
 			}
@@ -242,57 +235,54 @@ func closing(et types.EventType) bool {
 	return false
 }
 
+// attr reads a member of an event's attributes: the one attributes member
+// an event has is named after its type (ActivityTaskCompleted:
+// ActivityTaskCompletedEventAttributes). It is the zero value when the
+// event has no such member.
+func attr(ev types.HistoryEvent, name string) reflect.Value {
+	a := reflect.ValueOf(ev).FieldByName(string(ev.EventType) + "EventAttributes")
+	if !a.IsValid() || a.IsNil() {
+		return reflect.Value{}
+	}
+	return a.Elem().FieldByName(name)
+}
+
+// attrID reads an event id member of an event's attributes (0: none).
+func attrID(ev types.HistoryEvent, name string) int64 {
+	if v := attr(ev, name); v.IsValid() {
+		return v.Int()
+	}
+	return 0
+}
+
 // activityClose names the scheduled and started events an activity's
 // closing event refers to.
 func activityClose(ev types.HistoryEvent) (scheduled, started int64) {
-	switch ev.EventType {
-	case types.EventTypeActivityTaskCompleted:
-		a := ev.ActivityTaskCompletedEventAttributes
-		return a.ScheduledEventId, a.StartedEventId
-	case types.EventTypeActivityTaskFailed:
-		a := ev.ActivityTaskFailedEventAttributes
-		return a.ScheduledEventId, a.StartedEventId
-	case types.EventTypeActivityTaskCanceled:
-		a := ev.ActivityTaskCanceledEventAttributes
-		return a.ScheduledEventId, a.StartedEventId
-	case types.EventTypeActivityTaskTimedOut:
-		a := ev.ActivityTaskTimedOutEventAttributes
-		return a.ScheduledEventId, a.StartedEventId
-	}
-	return 0, 0
+	return attrID(ev, "ScheduledEventId"), attrID(ev, "StartedEventId")
 }
 
 // timerClose names the timer a TimerFired or TimerCanceled closes.
 func timerClose(ev types.HistoryEvent) (id string, started int64) {
-	if ev.EventType == types.EventTypeTimerFired {
-		a := ev.TimerFiredEventAttributes
-		return aws.ToString(a.TimerId), a.StartedEventId
+	if v := attr(ev, "TimerId"); v.IsValid() {
+		id = aws.ToString(v.Interface().(*string))
 	}
-	a := ev.TimerCanceledEventAttributes
-	return aws.ToString(a.TimerId), a.StartedEventId
+	return id, attrID(ev, "StartedEventId")
 }
 
 // childClose names the initiated and started events a child's closing
 // event refers to.
 func childClose(ev types.HistoryEvent) (initiated, started int64) {
-	switch ev.EventType {
-	case types.EventTypeChildWorkflowExecutionCompleted:
-		a := ev.ChildWorkflowExecutionCompletedEventAttributes
-		return a.InitiatedEventId, a.StartedEventId
-	case types.EventTypeChildWorkflowExecutionFailed:
-		a := ev.ChildWorkflowExecutionFailedEventAttributes
-		return a.InitiatedEventId, a.StartedEventId
-	case types.EventTypeChildWorkflowExecutionCanceled:
-		a := ev.ChildWorkflowExecutionCanceledEventAttributes
-		return a.InitiatedEventId, a.StartedEventId
-	case types.EventTypeChildWorkflowExecutionTimedOut:
-		a := ev.ChildWorkflowExecutionTimedOutEventAttributes
-		return a.InitiatedEventId, a.StartedEventId
-	case types.EventTypeChildWorkflowExecutionTerminated:
-		a := ev.ChildWorkflowExecutionTerminatedEventAttributes
-		return a.InitiatedEventId, a.StartedEventId
-	}
-	return 0, 0
+	return attrID(ev, "InitiatedEventId"), attrID(ev, "StartedEventId")
+}
+
+// decisionEvents are the events that carry out a decision, one each.
+var decisionEvents = map[types.EventType]bool{
+	types.EventTypeActivityTaskScheduled: true, types.EventTypeScheduleActivityTaskFailed: true,
+	types.EventTypeTimerStarted: true, types.EventTypeStartTimerFailed: true,
+	types.EventTypeTimerCanceled: true, types.EventTypeCancelTimerFailed: true,
+	types.EventTypeStartChildWorkflowExecutionInitiated: true, types.EventTypeStartChildWorkflowExecutionFailed: true,
+	types.EventTypeWorkflowExecutionCompleted: true, types.EventTypeCompleteWorkflowExecutionFailed: true,
+	types.EventTypeWorkflowExecutionCanceled: true, types.EventTypeCancelWorkflowExecutionFailed: true,
 }
 
 // decisionOutcome reports the DecisionTaskCompleted event whose decision
@@ -300,34 +290,10 @@ func childClose(ev types.HistoryEvent) (initiated, started int64) {
 // starts a child records StartChildWorkflowExecutionInitiated, and a later
 // failure of that start refers to the same completion but is not counted).
 func decisionOutcome(ev types.HistoryEvent) (completed int64, ok bool) {
-	switch ev.EventType {
-	case types.EventTypeActivityTaskScheduled:
-		return ev.ActivityTaskScheduledEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeScheduleActivityTaskFailed:
-		return ev.ScheduleActivityTaskFailedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeTimerStarted:
-		return ev.TimerStartedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeStartTimerFailed:
-		return ev.StartTimerFailedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeTimerCanceled:
-		return ev.TimerCanceledEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeCancelTimerFailed:
-		return ev.CancelTimerFailedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeStartChildWorkflowExecutionInitiated:
-		return ev.StartChildWorkflowExecutionInitiatedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeStartChildWorkflowExecutionFailed:
-		a := ev.StartChildWorkflowExecutionFailedEventAttributes
-		return a.DecisionTaskCompletedEventId, a.InitiatedEventId == 0
-	case types.EventTypeWorkflowExecutionCompleted:
-		return ev.WorkflowExecutionCompletedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeCompleteWorkflowExecutionFailed:
-		return ev.CompleteWorkflowExecutionFailedEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeWorkflowExecutionCanceled:
-		return ev.WorkflowExecutionCanceledEventAttributes.DecisionTaskCompletedEventId, true
-	case types.EventTypeCancelWorkflowExecutionFailed:
-		return ev.CancelWorkflowExecutionFailedEventAttributes.DecisionTaskCompletedEventId, true
+	if !decisionEvents[ev.EventType] || attrID(ev, "InitiatedEventId") != 0 {
+		return 0, false
 	}
-	return 0, false
+	return attrID(ev, "DecisionTaskCompletedEventId"), true
 }
 
 // sendState is what a client knows of one call: it was sent, and either

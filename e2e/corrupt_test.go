@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/swf"
@@ -79,20 +78,14 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, swfBinary, "server", "--listen", "127.0.0.1:0", "--data-dir", dir).CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-				t.Fatalf("swf server: %v, want exit status 1\n%s", err, out)
-			}
+			out := serverRefuses(t, dir)
 			for _, want := range []string{path, tc.want} {
-				if !strings.Contains(string(out), want) {
+				if !strings.Contains(out, want) {
 					t.Errorf("swf server said\n%s\nwant it to say %q", out, want)
 				}
 			}
 			for _, never := range []string{"panic", "goroutine ", "listening on"} {
-				if strings.Contains(string(out), never) {
+				if strings.Contains(out, never) {
 					t.Errorf("swf server said %q:\n%s", never, out)
 				}
 			}
@@ -101,6 +94,18 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serverRefuses runs `swf server` on dir, which must exit 1 at start,
+// and returns what it said.
+func serverRefuses(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := runSwf(t, "server", "--listen", "127.0.0.1:0", "--data-dir", dir)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("swf server on %s: %v, want exit status 1\n%s", dir, err, out)
+	}
+	return out
 }
 
 // writeForeignDB writes a SQLite database of another program at path.

@@ -531,6 +531,27 @@ func (ck *crashChecker) read(f func() error) error {
 	return err
 }
 
+// listAll reads every page of a listing of runs, each page through
+// ck.read.
+func listAll[O any](ck *crashChecker, p interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*swf.Options)) (O, error)
+}, infos func(O) []types.WorkflowExecutionInfo) []types.WorkflowExecutionInfo {
+	var all []types.WorkflowExecutionInfo
+	for p.HasMorePages() {
+		var out O
+		err := ck.read(func() (err error) {
+			out, err = p.NextPage(context.Background())
+			return err
+		})
+		if err != nil {
+			ck.t.Fatal(err)
+		}
+		all = append(all, infos(out)...)
+	}
+	return all
+}
+
 func (ck *crashChecker) check(c *swf.Client, final bool) {
 	t := ck.t
 	t.Helper()
@@ -539,38 +560,17 @@ func (ck *crashChecker) check(c *swf.Client, final bool) {
 	var runs []types.WorkflowExecution
 	open := map[string]bool{}
 	filter := &types.ExecutionTimeFilter{OldestDate: aws.Time(ck.since)}
-	po := swf.NewListOpenWorkflowExecutionsPaginator(c, &swf.ListOpenWorkflowExecutionsInput{
+	openRuns := listAll(ck, swf.NewListOpenWorkflowExecutionsPaginator(c, &swf.ListOpenWorkflowExecutionsInput{
 		Domain: aws.String(crashDomain), StartTimeFilter: filter, MaximumPageSize: 1000,
-	})
-	for po.HasMorePages() {
-		var out *swf.ListOpenWorkflowExecutionsOutput
-		err := ck.read(func() (err error) {
-			out, err = po.NextPage(ctx)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, info := range out.ExecutionInfos {
-			runs = append(runs, *info.Execution)
-			open[aws.ToString(info.Execution.RunId)] = true
-		}
+	}), func(o *swf.ListOpenWorkflowExecutionsOutput) []types.WorkflowExecutionInfo { return o.ExecutionInfos })
+	for _, info := range openRuns {
+		open[aws.ToString(info.Execution.RunId)] = true
 	}
-	pc := swf.NewListClosedWorkflowExecutionsPaginator(c, &swf.ListClosedWorkflowExecutionsInput{
+	closedRuns := listAll(ck, swf.NewListClosedWorkflowExecutionsPaginator(c, &swf.ListClosedWorkflowExecutionsInput{
 		Domain: aws.String(crashDomain), StartTimeFilter: filter, MaximumPageSize: 1000,
-	})
-	for pc.HasMorePages() {
-		var out *swf.ListClosedWorkflowExecutionsOutput
-		err := ck.read(func() (err error) {
-			out, err = pc.NextPage(ctx)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, info := range out.ExecutionInfos {
-			runs = append(runs, *info.Execution)
-		}
+	}), func(o *swf.ListClosedWorkflowExecutionsOutput) []types.WorkflowExecutionInfo { return o.ExecutionInfos })
+	for _, info := range append(openRuns, closedRuns...) {
+		runs = append(runs, *info.Execution)
 	}
 	if ck.hists == nil {
 		ck.hists = map[string][]types.HistoryEvent{}

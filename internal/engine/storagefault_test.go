@@ -34,22 +34,22 @@ func (f *failingStore) Submit(c *store.Change) <-chan error {
 	return ch
 }
 
-// A call whose change cannot be stored is answered with a 503
-// ServiceUnavailableException that says storage failed and why (not an
-// InternalFailure, whose message the wire layer hides), and the engine
-// hands the error to FatalFunc, which stops the server.
-func TestStorageFailureFault(t *testing.T) {
-	t.Parallel()
+// startTestEngine starts an engine on a fresh SQLite store with a fake
+// clock, its Config changed by with (when set), registers domain d and
+// workflow type w 1, and closes both at the end of the test.
+func startTestEngine(t *testing.T, with func(*Config)) (*Engine, *shape.WorkflowType) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := sqlite.Open(t.TempDir(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	fs := &failingStore{Store: st}
-	var fatal []error
-	e, err := New(Config{Clock: clock.NewFake(time.Unix(1_800_000_000, 0)), Store: fs, Log: log,
-		FatalFunc: func(err error) { fatal = append(fatal, err) }})
+	t.Cleanup(func() { st.Close() })
+	cfg := Config{Clock: clock.NewFake(time.Unix(1_800_000_000, 0)), Store: st, Log: log}
+	if with != nil {
+		with(&cfg)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestStorageFailureFault(t *testing.T) {
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close)
 	wt := &shape.WorkflowType{Name: "w", Version: "1"}
 	for _, err := range []error{
 		e.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: "d", WorkflowExecutionRetentionPeriodInDays: "1"}),
@@ -67,8 +67,25 @@ func TestStorageFailureFault(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return e, wt
+}
+
+// A call whose change cannot be stored is answered with a 503
+// ServiceUnavailableException that says storage failed and why (not an
+// InternalFailure, whose message the wire layer hides), and the engine
+// hands the error to FatalFunc, which stops the server.
+func TestStorageFailureFault(t *testing.T) {
+	t.Parallel()
+	var fs *failingStore
+	var fatal []error
+	e, wt := startTestEngine(t, func(c *Config) {
+		fs = &failingStore{Store: c.Store}
+		c.Store = fs
+		c.FatalFunc = func(err error) { fatal = append(fatal, err) }
+	})
+	ctx := context.Background()
 	fs.fail.Store(true)
-	_, err = e.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
+	_, err := e.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
 		Domain: "d", WorkflowId: "wf", WorkflowType: wt, TaskList: &shape.TaskList{Name: "l"},
 		ExecutionStartToCloseTimeout: "600", TaskStartToCloseTimeout: "60", ChildPolicy: shape.ChildPolicyTerminate,
 	})
