@@ -397,8 +397,7 @@ func (e *Engine) await(done <-chan error, shard int32) error {
 	case e.clustered():
 		return e.loseShard(shard, err)
 	}
-	e.cfg.FatalFunc(err)
-	return storageFault(err)
+	return e.storageFailed(err)
 }
 
 // run finds the open run, locks it, applies f and persists the result. f

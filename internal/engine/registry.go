@@ -44,12 +44,13 @@ func (e *Engine) applyRegistry(c *store.Change) error {
 		epoch, _ := e.owns(registryShard)
 		c.Fence = &store.Fence{Node: e.cfg.Node, Shard: registryShard, Epoch: epoch}
 	}
-	// Nothing is in memory yet, so a failed write is the caller's error,
-	// not a fatal one.
+	// Nothing is in memory yet; but a store that failed to write refuses
+	// every later change (SQLite), so the server stops all the same
+	// (docs/decisions.md, "A failed write stops the server").
 	if err := <-e.st.Submit(c); errors.Is(err, store.ErrFenced) {
 		return errNotOwner(registryShard)
 	} else if err != nil {
-		return err
+		return e.storageFailed(err)
 	}
 	if n, ok := e.cfg.Peers.(RegistryNotifier); ok && e.clustered() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -13,3 +13,10 @@ import "github.com/openswf/openswf/internal/swf"
 func storageFault(err error) error {
 	return swf.NewFault(swf.ServiceUnavailable, "storage failed, so this change is not durable: %v. The server is stopping so that a restart resumes from its last durable state; retry then", err)
 }
+
+// storageFailed reports a write the store could not make durable: the
+// server stops (Config.FatalFunc) and the caller gets storageFault.
+func (e *Engine) storageFailed(err error) error {
+	e.cfg.FatalFunc(err)
+	return storageFault(err)
+}

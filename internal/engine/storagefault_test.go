@@ -73,7 +73,8 @@ func startTestEngine(t *testing.T, with func(*Config)) (*Engine, *shape.Workflow
 // A call whose change cannot be stored is answered with a 503
 // ServiceUnavailableException that says storage failed and why (not an
 // InternalFailure, whose message the wire layer hides), and the engine
-// hands the error to FatalFunc, which stops the server.
+// hands the error to FatalFunc, which stops the server: for a run's change
+// and for a registry change alike.
 func TestStorageFailureFault(t *testing.T) {
 	t.Parallel()
 	var fs *failingStore
@@ -85,20 +86,33 @@ func TestStorageFailureFault(t *testing.T) {
 	})
 	ctx := context.Background()
 	fs.fail.Store(true)
-	_, err := e.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
-		Domain: "d", WorkflowId: "wf", WorkflowType: wt, TaskList: &shape.TaskList{Name: "l"},
-		ExecutionStartToCloseTimeout: "600", TaskStartToCloseTimeout: "60", ChildPolicy: shape.ChildPolicyTerminate,
-	})
-	var f *swf.Fault
-	if !errors.As(err, &f) || f.Name != swf.ServiceUnavailable {
-		t.Fatalf("StartWorkflowExecution on a failing store: %v, want a %s fault", err, swf.ServiceUnavailable)
-	}
-	for _, want := range []string{"storage failed", "no space left on device", "restart"} {
-		if !strings.Contains(f.Message, want) {
-			t.Errorf("the fault says %q; want it to say %q", f.Message, want)
+	for i, call := range []func() error{
+		func() error { // a run's change, applied in memory before the write
+			_, err := e.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
+				Domain: "d", WorkflowId: "wf", WorkflowType: wt, TaskList: &shape.TaskList{Name: "l"},
+				ExecutionStartToCloseTimeout: "600", TaskStartToCloseTimeout: "60", ChildPolicy: shape.ChildPolicyTerminate,
+			})
+			return err
+		},
+		func() error { // a registry change, kept in memory only after the write
+			return e.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: "d2", WorkflowExecutionRetentionPeriodInDays: "1"})
+		},
+	} {
+		err := call()
+		var f *swf.Fault
+		if !errors.As(err, &f) || f.Name != swf.ServiceUnavailable {
+			t.Fatalf("call %d on a failing store: %v, want a %s fault", i, err, swf.ServiceUnavailable)
+		}
+		for _, want := range []string{"storage failed", "no space left on device", "restart"} {
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("call %d: the fault says %q; want it to say %q", i, f.Message, want)
+			}
+		}
+		if len(fatal) != i+1 || !strings.Contains(fatal[i].Error(), "no space left on device") {
+			t.Fatalf("call %d: FatalFunc got %v, want the store's error once per failed call", i, fatal)
 		}
 	}
-	if len(fatal) != 1 || !strings.Contains(fatal[0].Error(), "no space left on device") {
-		t.Fatalf("FatalFunc got %v, want the store's error once", fatal)
+	if _, err := e.DescribeDomain(ctx, &shape.DescribeDomainInput{Name: "d2"}); err == nil {
+		t.Error("the domain whose registration failed is served")
 	}
 }
