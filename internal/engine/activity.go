@@ -91,7 +91,7 @@ func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, 
 		}
 		we, at := *t.x.e.Info.Execution, a.ActivityType
 		task = &shape.ActivityTask{
-			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: a.RunID, ScheduledEventID: a.ScheduledEventID, Nonce: a.Nonce}),
+			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: a.RunID, ScheduledEventID: a.ScheduledEventID, Nonce: a.Nonce, Shard: t.x.shard}),
 			ActivityId:        a.ActivityID,
 			ActivityType:      &at,
 			Input:             a.Input,
@@ -181,6 +181,11 @@ func invalidActivityToken() error {
 // open: AWS names the run, which the store still holds unless its
 // retention period has passed (then the task's own fault, otherwise).
 func (e *Engine) runGone(ctx context.Context, tok token, otherwise error) error {
+	if e.clustered() && tok.Shard != noShard {
+		if _, ok := e.owns(tok.Shard); !ok {
+			return errNotOwner(tok.Shard) // no need to ask the store
+		}
+	}
 	r, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: tok.Domain, RunID: tok.RunID})
 	if err != nil {
 		return otherwise

@@ -147,7 +147,7 @@ func (e *Engine) startDecision(ctx context.Context, list *taskList, p *pending, 
 		}
 		we, wt := *r.Info.Execution, *r.Info.WorkflowType
 		task = &shape.DecisionTask{
-			TaskToken:              e.tokens.encode(token{Kind: tokenDecision, Domain: r.Domain, RunID: p.runID, ScheduledEventID: r.DecisionScheduledID, Nonce: uint64(r.DecisionAttempt)}),
+			TaskToken:              e.tokens.encode(token{Kind: tokenDecision, Domain: r.Domain, RunID: p.runID, ScheduledEventID: r.DecisionScheduledID, Nonce: uint64(r.DecisionAttempt), Shard: t.x.shard}),
 			StartedEventId:         ev.EventId,
 			PreviousStartedEventId: r.PreviousStartedEventID,
 			WorkflowExecution:      &we,
@@ -193,6 +193,7 @@ func (e *Engine) fillDecisionTask(ctx context.Context, in *shape.PollForDecision
 		task.NextPageToken = e.tokens.encode(token{
 			Kind: tokenDecisionPage, Domain: in.Domain, RunID: task.WorkflowExecution.RunId,
 			ScheduledEventID: last, Nonce: uint64(task.StartedEventId)<<1 | dir,
+			Shard: store.ShardOf(in.Domain, task.WorkflowExecution.WorkflowId),
 		})
 	}
 	return task, nil
@@ -207,6 +208,9 @@ func (e *Engine) decisionTaskPage(ctx context.Context, in *shape.PollForDecision
 	startedID := int64(tok.Nonce >> 1)
 	x := e.openState(tok.RunID)
 	if x == nil {
+		if _, ok := e.owns(tok.Shard); tok.Shard != noShard && !ok {
+			return nil, errNotOwner(tok.Shard)
+		}
 		if err := e.notHere(ctx, tok.Domain, tok.RunID); err != nil {
 			return nil, err
 		}
@@ -220,7 +224,7 @@ func (e *Engine) decisionTaskPage(ctx context.Context, in *shape.PollForDecision
 	}
 	we, wt := *r.Info.Execution, *r.Info.WorkflowType
 	task := &shape.DecisionTask{
-		TaskToken:              e.tokens.encode(token{Kind: tokenDecision, Domain: r.Domain, RunID: tok.RunID, ScheduledEventID: r.DecisionScheduledID, Nonce: uint64(r.DecisionAttempt)}),
+		TaskToken:              e.tokens.encode(token{Kind: tokenDecision, Domain: r.Domain, RunID: tok.RunID, ScheduledEventID: r.DecisionScheduledID, Nonce: uint64(r.DecisionAttempt), Shard: x.shard}),
 		StartedEventId:         startedID,
 		PreviousStartedEventId: r.PreviousStartedEventID,
 		WorkflowExecution:      &we,

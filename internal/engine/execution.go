@@ -185,7 +185,7 @@ func (e *Engine) historyPage(ctx context.Context, domain, runID, pageToken strin
 	if reverse {
 		dir = 1
 	}
-	return events, e.tokens.encode(token{Kind: tokenPage, Domain: domain, RunID: runID, ScheduledEventID: last, Nonce: dir}), nil
+	return events, e.tokens.encode(token{Kind: tokenPage, Domain: domain, RunID: runID, ScheduledEventID: last, Nonce: dir, Shard: noShard}), nil
 }
 
 // eventPage asks for one page of a run's history.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"math"
 	"strings"
 )
 
@@ -14,21 +15,29 @@ import (
 // MACed with a key kept in the store, so it cannot be forged or altered, and
 // it can be checked without a store read. The layout (docs/decisions.md):
 //
-//	version(1) kind(1) nonce(8) scheduledEventId(uvarint) len(domain)(uvarint)
-//	domain len(runId)(uvarint) runId mac(16)
+//	version(1) kind(1) nonce(8) scheduledEventId(uvarint) [shard(uvarint)]
+//	len(domain)(uvarint) domain len(runId)(uvarint) runId mac(16)
 //
-// encoded as unpadded base64url. A 256-character domain and a 64-character
-// run id give at most 470 characters, well under the 1024 the model allows.
+// encoded as unpadded base64url. Version 2 carries the run's shard, so a
+// node of several that does not serve it forwards the call without a store
+// read; version 1 (issued before) has none and is still accepted. A
+// 256-character domain and a 64-character run id give at most 476
+// characters, well under the 1024 the model allows.
 type token struct {
 	Kind             byte // tokenActivity or tokenDecision
 	Domain           string
 	RunID            string
 	ScheduledEventID int64
 	Nonce            uint64
+	Shard            int32 // the run's shard; noShard in a version 1 token
 }
 
+// noShard is the Shard of a token that names none (version 1).
+const noShard = -1
+
 const (
-	tokenVersion  = 1
+	tokenVersion  = 1 // also the version of the listings' page tokens
+	tokenVersion2 = 2 // a task token with the run's shard
 	tokenActivity = 'a'
 	tokenDecision = 'd'
 	tokenPage     = 'p' // a history page cursor: ScheduledEventID holds the last event id shown
@@ -60,9 +69,16 @@ type tokenCodec struct{ key []byte }
 
 func (c tokenCodec) encode(t token) string {
 	b := make([]byte, 0, 64+len(t.Domain)+len(t.RunID))
-	b = append(b, tokenVersion, t.Kind)
+	version := byte(tokenVersion2)
+	if t.Shard == noShard {
+		version = tokenVersion
+	}
+	b = append(b, version, t.Kind)
 	b = binary.BigEndian.AppendUint64(b, t.Nonce)
 	b = binary.AppendUvarint(b, uint64(t.ScheduledEventID))
+	if version == tokenVersion2 {
+		b = binary.AppendUvarint(b, uint64(t.Shard))
+	}
 	b = binary.AppendUvarint(b, uint64(len(t.Domain)))
 	b = append(b, t.Domain...)
 	b = binary.AppendUvarint(b, uint64(len(t.RunID)))
@@ -84,7 +100,7 @@ func (c tokenCodec) decode(s string, kind byte) (token, error) {
 		return t, errBadToken
 	}
 	body, sum := b[:len(b)-macLen], b[len(b)-macLen:]
-	if !hmac.Equal(sum, c.mac(body)) || body[0] != tokenVersion || body[1] != kind {
+	if !hmac.Equal(sum, c.mac(body)) || (body[0] != tokenVersion && body[0] != tokenVersion2) || body[1] != kind {
 		return t, errBadToken
 	}
 	t.Kind = body[1]
@@ -96,6 +112,14 @@ func (c tokenCodec) decode(s string, kind byte) (token, error) {
 	}
 	t.ScheduledEventID = int64(sched)
 	rest = rest[n:]
+	t.Shard = noShard
+	if body[0] == tokenVersion2 {
+		shard, n := binary.Uvarint(rest)
+		if n <= 0 || shard > math.MaxInt32 {
+			return t, errBadToken
+		}
+		t.Shard, rest = int32(shard), rest[n:]
+	}
 	if t.Domain, rest, err = readString(rest); err != nil {
 		return t, err
 	}

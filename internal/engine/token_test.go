@@ -83,3 +83,30 @@ func TestRunIDsSortByStartTime(t *testing.T) {
 		t.Fatalf("%q sorts after %q", a, b)
 	}
 }
+
+// TestTokenVersions: a task token names its run's shard (version 2), and
+// a version 1 token, issued before, is still accepted, without one.
+func TestTokenVersions(t *testing.T) {
+	c := tokenCodec{key: []byte("0123456789abcdef0123456789abcdef")}
+	for _, want := range []token{
+		{Kind: tokenActivity, Domain: "d", RunID: "r", ScheduledEventID: 5, Nonce: 9, Shard: 17},
+		{Kind: tokenActivity, Domain: "d", RunID: "r", ScheduledEventID: 5, Nonce: 9, Shard: noShard},
+	} {
+		s := c.encode(want)
+		raw, err := decodeTokenString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVersion := byte(tokenVersion2)
+		if want.Shard == noShard {
+			wantVersion = tokenVersion
+		}
+		if raw[0] != wantVersion {
+			t.Errorf("token with shard %d is version %d, want %d", want.Shard, raw[0], wantVersion)
+		}
+		got, err := c.decode(s, tokenActivity)
+		if err != nil || got != want {
+			t.Errorf("decode(encode(%+v)) = %+v, %v", want, got, err)
+		}
+	}
+}
