@@ -47,8 +47,12 @@ func (e *Engine) applyRegistry(c *store.Change) error {
 	// Nothing is in memory yet; but a store that failed to write refuses
 	// every later change (SQLite), so the server stops all the same
 	// (docs/decisions.md, "A failed write stops the server").
+	// On a node of several, the registry shard goes as any shard whose
+	// write failed.
 	if err := <-e.st.Submit(c); errors.Is(err, store.ErrFenced) {
 		return errNotOwner(registryShard)
+	} else if err != nil && e.clustered() {
+		return e.loseShard(registryShard, err)
 	} else if err != nil {
 		return e.storageFailed(err)
 	}
