@@ -50,10 +50,11 @@ const Path = "/console/"
 // DefaultSessionTTL is how long a sign-in lasts.
 const DefaultSessionTTL = 8 * time.Hour
 
-// Cookie names.
-const (
-	sessionCookie = "swf_console"
-)
+// sessionCookie names the session cookie.
+const sessionCookie = "swf_console"
+
+// maxSessions bounds the sessions kept in memory.
+const maxSessions = 10000
 
 //go:embed assets templates
 var files embed.FS
@@ -240,6 +241,18 @@ func (c *Console) startSession(w http.ResponseWriter, who auth.Authorizer, name 
 			delete(c.sessions, k)
 		}
 	}
+	if len(c.sessions) >= maxSessions {
+		// A client that never keeps its cookie (a loopback script
+		// without --auth) must not grow the map for ever: drop the
+		// session closest to expiring.
+		var oldest string
+		for k, old := range c.sessions {
+			if oldest == "" || old.expires.Before(c.sessions[oldest].expires) {
+				oldest = k
+			}
+		}
+		delete(c.sessions, oldest)
+	}
 	c.sessions[id] = s
 	c.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
@@ -255,7 +268,10 @@ func (c *Console) startSession(w http.ResponseWriter, who auth.Authorizer, name 
 func (c *Console) caller(w http.ResponseWriter, r *http.Request) (*session, context.Context) {
 	s := c.sessionOf(w, r)
 	if s == nil {
-		if r.Method == http.MethodGet {
+		if r.URL.Query().Get("live") != "" {
+			// The page's script: a sign-in page is no fragment to show.
+			http.Error(w, "the session has expired: sign in again", http.StatusUnauthorized)
+		} else if r.Method == http.MethodGet {
 			http.Redirect(w, r, Path+"signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		} else {
 			http.Error(w, "sign in first", http.StatusForbidden)

@@ -137,6 +137,10 @@ func TestConsoleSession(t *testing.T) {
 	if res := b.do(http.MethodGet, "/console/", remote, nil, ck); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("GET with an expired session: got %d, want 303 to sign in", res.StatusCode)
 	}
+	// The live part of a page answers 401, not the sign-in page.
+	if res := b.do(http.MethodGet, "/console/d/x/w/w1/r1?live=1", remote, nil, ck); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("live reload with an expired session: got %d, want 401", res.StatusCode)
+	}
 }
 
 func TestConsoleHeaders(t *testing.T) {
