@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
@@ -128,8 +130,21 @@ func wellFormed(events []types.HistoryEvent) []string {
 			id, started := timerClose(ev)
 			if open, ok := openTimers[id]; !ok || open != started {
 				bad(ev, "closes timer %q started at %d, but the open timer %q started at %d (0: none; a timer fires or is canceled once)", id, started, id, open)
+			} else if ev.EventType == types.EventTypeTimerFired {
+				st := events[started-1]
+				if early := dueBy(st, aws.ToString(st.TimerStartedEventAttributes.StartToFireTimeout)).Sub(aws.ToTime(ev.EventTimestamp)); early > 0 {
+					bad(ev, "timer %q fired %v before it was due", id, early)
+				}
 			}
 			delete(openTimers, id)
+		case types.EventTypeWorkflowExecutionTimedOut:
+			st := events[0]
+			if st.WorkflowExecutionStartedEventAttributes == nil {
+				break
+			}
+			if early := dueBy(st, aws.ToString(st.WorkflowExecutionStartedEventAttributes.ExecutionStartToCloseTimeout)).Sub(aws.ToTime(ev.EventTimestamp)); early > 0 {
+				bad(ev, "the run timed out %v before its execution timeout", early)
+			}
 
 		case types.EventTypeStartChildWorkflowExecutionInitiated:
 			children[ev.EventId] = &childTrack{}
@@ -168,6 +183,17 @@ func wellFormed(events []types.HistoryEvent) []string {
 		}
 	}
 	return problems
+}
+
+// dueBy is when a deadline of timeout seconds, counted from ev, falls due
+// (the timestamps have milliseconds; a deadline is never before its due
+// time, to the millisecond).
+func dueBy(ev types.HistoryEvent, timeout string) time.Time {
+	secs, err := strconv.Atoi(timeout)
+	if err != nil {
+		return time.Time{} // NONE, or none given: never due, never early
+	}
+	return aws.ToTime(ev.EventTimestamp).Add(time.Duration(secs)*time.Second - time.Millisecond)
 }
 
 type actTrack struct {
@@ -307,15 +333,17 @@ const (
 	refused // a fault: it must not have happened
 )
 
-// answer turns a call's error into what the client learnt. A 5xx fault
-// leaves the outcome open, as on AWS: a node that lost its database
-// connection mid-commit cannot know whether the commit landed.
+// answer turns a call's error into what the client learnt. An
+// InternalFailure (500) leaves the outcome open, as on AWS: a node that
+// lost its database connection mid-commit cannot know whether the commit
+// landed. A 503 (a node that does not serve the shard, or storage that
+// failed before anything was durable) is a refusal.
 func answer(err error) sendState {
 	var status interface{ HTTPStatusCode() int }
 	switch {
 	case err == nil:
 		return acked
-	case isFault(err) && errors.As(err, &status) && status.HTTPStatusCode() >= 500:
+	case isFault(err) && errors.As(err, &status) && status.HTTPStatusCode() == 500:
 		return sent
 	case isFault(err):
 		return refused
