@@ -22,8 +22,8 @@ const DefaultMetricsTaskLists = 100
 
 // metrics is the server's Prometheus registry: request counts and latency
 // from the wire handler (wire.Observer), deadline lateness and commit waits
-// from the engine (engine.Observer), and gauges read from engine.Stats at
-// each scrape.
+// from the engine (engine.Observer), group commits from the store
+// (store.Observer), and gauges read from engine.Stats at each scrape.
 //
 // The request path is every call's, heartbeats included, so it allocates
 // nothing: each operation's counter and histogram are resolved once, here,
@@ -37,6 +37,9 @@ type metrics struct {
 	denials  *prometheus.CounterVec
 	timers   map[string]prometheus.Observer // lateness by deadline kind; read-only
 	durable  prometheus.Histogram
+	batches  prometheus.Histogram // changes per group commit
+	batchDur prometheus.Histogram
+	flushDur prometheus.Histogram
 	stats    *statsCollector
 }
 
@@ -74,6 +77,21 @@ func newMetrics(taskLists int) *metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
 	}
+	m.batches = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "openswf_store_batch_changes",
+		Help:    "Changes per group commit of the store (one transaction and one flush each).",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+	})
+	m.batchDur = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "openswf_store_batch_seconds",
+		Help:    "Time to write, commit and flush one group commit.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	})
+	m.flushDur = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "openswf_store_flush_seconds",
+		Help:    "Time of the flush that makes a group commit durable (SQLite's WAL fdatasync; PostgreSQL flushes within its commit and reports none).",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "openswf_request_duration_seconds",
 		Help:    "Time to answer an API request, by operation (long polls included: they wait up to a minute).",
@@ -99,7 +117,7 @@ func newMetrics(taskLists int) *metrics {
 	for _, k := range engine.TimerKinds {
 		m.timers[k] = lateness.WithLabelValues(k)
 	}
-	reg.MustRegister(m.requests, m.denials, latency, beats, lateness, m.durable,
+	reg.MustRegister(m.requests, m.denials, latency, beats, lateness, m.durable, m.batches, m.batchDur, m.flushDur,
 		m.stats,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -132,6 +150,15 @@ func (m *metrics) TimerFired(kind string, late time.Duration) {
 		o.Observe(late.Seconds())
 	}
 }
+
+// BatchCommitted records a group commit (store.Observer).
+func (m *metrics) BatchCommitted(n int, took time.Duration) {
+	m.batches.Observe(float64(n))
+	m.batchDur.Observe(took.Seconds())
+}
+
+// Flushed records the flush of a group commit (store.Observer).
+func (m *metrics) Flushed(took time.Duration) { m.flushDur.Observe(took.Seconds()) }
 
 // ChangeDurable records a wait for the group commit (engine.Observer).
 func (m *metrics) ChangeDurable(wait time.Duration) { m.durable.Observe(wait.Seconds()) }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -141,9 +142,18 @@ func TestMetrics(t *testing.T) {
 		`openswf_domain_task_backlog{domain="d",kind="activity",region="us-east-1"} 1`,
 		`openswf_task_list_backlog{domain="d",kind="activity",region="us-east-1",task_list="other"} 1`,
 	)
-	for _, name := range []string{"openswf_store_commit_wait_seconds_count", "openswf_timer_queue_size", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, name := range []string{"openswf_store_commit_wait_seconds_count", "openswf_store_batch_changes_count", "openswf_store_batch_seconds_count",
+		"openswf_store_flush_seconds_count", "openswf_timer_queue_size", "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(m, "\n"+name) {
 			t.Errorf("metrics: no %s", name)
+		}
+	}
+
+	// The store reported its group commits: the set-up and heartbeats
+	// made some, each with a flush.
+	for _, name := range []string{"openswf_store_batch_changes_count", "openswf_store_flush_seconds_count", "openswf_store_commit_wait_seconds_count"} {
+		if regexp.MustCompile(`\n` + name + ` 0\n`).MatchString(m) {
+			t.Errorf("metrics: %s is 0, want the store's commits counted", name)
 		}
 	}
 

@@ -85,6 +85,9 @@ func New(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(cfg.MetricsTaskLists)
+	if o, ok := s.store.(store.Observed); ok {
+		o.Observe(s.metrics)
+	}
 	engCfg := engine.Config{
 		Observer:  s.metrics,
 		Clock:     cfg.Clock,

@@ -79,6 +79,24 @@ type Store interface {
 	Close() error
 }
 
+// Observer is told of each group commit by a store's writer goroutine, so
+// the server can export metrics; it must be fast and must not block.
+type Observer interface {
+	// BatchCommitted: a batch of n changes was written, made durable and
+	// answered, in took.
+	BatchCommitted(n int, took time.Duration)
+	// Flushed: the flush that made a batch durable (SQLite's WAL
+	// fdatasync) took took. A store whose commit includes the flush
+	// (PostgreSQL) does not call it.
+	Flushed(took time.Duration)
+}
+
+// Observed is a store that reports its group commits. Call Observe before
+// the first Submit.
+type Observed interface {
+	Observe(o Observer)
+}
+
 // ShardLoader is a Store that several nodes can share (postgres): a node
 // loads the registry at start and the runs of each shard it takes.
 type ShardLoader interface {

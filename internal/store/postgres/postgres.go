@@ -44,7 +44,15 @@ type Store struct {
 	done   chan struct{}
 	closed sync.Once
 	log    *slog.Logger
+	// obs is told of each batch (Observe); set before the first Submit,
+	// read by the writer goroutine only.
+	obs store.Observer
 }
+
+// Observe reports each group commit to o (store.Observed). Call it before
+// the first Submit. PostgreSQL flushes within its commit, so o is never
+// told of a flush of its own.
+func (s *Store) Observe(o store.Observer) { s.obs = o }
 
 // IsURL reports whether s is a PostgreSQL connection URL (postgres:// or
 // postgresql://), the only form Open takes.
@@ -246,7 +254,11 @@ func (s *Store) writer() {
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
 		batch = store.Gather(batch, r, s.queue, maxBatch)
+		start := time.Now()
 		s.commit(batch)
+		if s.obs != nil {
+			s.obs.BatchCommitted(len(batch), time.Since(start))
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
@@ -47,7 +48,14 @@ type Store struct {
 	// flush; an error it returns stands for that step failing
 	// (faults_test.go).
 	fault func(faultStep) error
+	// obs is told of each batch and flush (Observe); set before the
+	// first Submit, read by the writer goroutine only.
+	obs store.Observer
 }
+
+// Observe reports each group commit to o (store.Observed). Call it before
+// the first Submit.
+func (s *Store) Observe(o store.Observer) { s.obs = o }
 
 // faultStep is a step of the writer that a test can make fail.
 type faultStep int
@@ -167,7 +175,11 @@ func (s *Store) writer() {
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
 		batch = store.Gather(batch, r, s.queue, maxBatch)
+		start := time.Now()
 		s.commit(batch)
+		if s.obs != nil {
+			s.obs.BatchCommitted(len(batch), time.Since(start))
+		}
 	}
 }
 
@@ -262,7 +274,11 @@ func (s *Store) flushed(commitErr error) error {
 // that a restart may or may not find it: the client cannot be told it is
 // durable, nor that it did not happen.
 func (s *Store) flush() error {
+	start := time.Now()
 	err := s.wal.flush()
+	if s.obs != nil && err == nil {
+		s.obs.Flushed(time.Since(start))
+	}
 	if err == nil && s.fault != nil {
 		err = s.fault(stepFlush)
 	}
