@@ -56,11 +56,20 @@ func (s *Store) Acquire(ctx context.Context, node string, shard int32, ttl time.
 // holds: a lease whose epoch moved on (another node took the shard) is
 // gone, whatever its expiry said. One that expired but was not taken is
 // renewed: no one else can have written for it.
+//
+// The rows are locked in shard order first, the order in which the
+// writer's fence (openswf_fence) takes its share locks: an UPDATE of
+// several rows locks them in whatever order its plan reads them, and
+// against a batch fenced on two of the same shards that deadlocked (seen
+// under load: PostgreSQL broke it after a second by failing the renewal).
 func (s *Store) Renew(ctx context.Context, node string, leases []Lease, ttl time.Duration) ([]Lease, error) {
 	shards, epochs := leaseArrays(leases)
-	rows, err := s.r.Query(ctx, `UPDATE shard_leases l SET expires_at = now() + $4::interval
-		FROM unnest($2::integer[], $3::bigint[]) AS f(shard, epoch)
-		WHERE l.shard = f.shard AND l.epoch = f.epoch AND l.owner = $1
+	rows, err := s.r.Query(ctx, `WITH locked AS (
+			SELECT shard FROM shard_leases WHERE shard = ANY ($2::integer[]) ORDER BY shard FOR UPDATE
+		)
+		UPDATE shard_leases l SET expires_at = now() + $4::interval
+		FROM unnest($2::integer[], $3::bigint[]) AS f(shard, epoch), locked k
+		WHERE l.shard = f.shard AND k.shard = f.shard AND l.epoch = f.epoch AND l.owner = $1
 		RETURNING l.shard, l.epoch`, node, shards, epochs, ttl)
 	if err != nil {
 		return nil, fmt.Errorf("renew leases: %w", err)
