@@ -38,7 +38,7 @@ type clusterNode struct {
 var joinedRE = regexp.MustCompile(`joined the cluster"? node=(\S+)`)
 
 // startClusterNode runs a node on the database at dbURL.
-func startClusterNode(t *testing.T, dbURL string) *clusterNode {
+func startClusterNode(t testing.TB, dbURL string) *clusterNode {
 	t.Helper()
 	s := startServer(t, t.TempDir(), "--cluster", "--database", dbURL, "--lease-ttl", clusterTTL.String())
 	m := joinedRE.FindStringSubmatch(s.log.String())
@@ -94,11 +94,11 @@ func clusterClient(nodes ...*clusterNode) *swf.Client {
 
 // leaseWatch reads the cluster's shard leases straight from the database.
 type leaseWatch struct {
-	t    *testing.T
+	t    testing.TB
 	conn *pgx.Conn
 }
 
-func watchLeases(t *testing.T, dbURL string) *leaseWatch {
+func watchLeases(t testing.TB, dbURL string) *leaseWatch {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -357,4 +357,15 @@ func TestClusterPartition(t *testing.T) {
 	t.Logf("partition healed: the node holds shards again %v later", time.Since(healed).Round(time.Millisecond))
 	time.Sleep(2 * time.Second)
 	finishClusterLoad(t, c, led, loads, since)
+}
+
+// holder returns the node that holds shard's live lease, or "".
+func (w *leaseWatch) holder(shard int32) string {
+	w.t.Helper()
+	var owner string
+	err := w.conn.QueryRow(context.Background(), `SELECT owner FROM shard_leases WHERE shard = $1 AND expires_at > now()`, shard).Scan(&owner)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		w.t.Fatal(err)
+	}
+	return owner
 }

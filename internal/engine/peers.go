@@ -382,3 +382,12 @@ func (e *Engine) dropQueued(p *pending) {
 		e.lists(p.kind).get(p.domain, p.list).remove(p)
 	}
 }
+
+// TaskListShard is the home shard of a task list (of decision tasks or
+// activity tasks) in the domain with this key: its owner holds the list.
+func TaskListShard(domainKey, list string, decisions bool) int32 {
+	if decisions {
+		return homeShard(domainKey, tokenDecision, list)
+	}
+	return homeShard(domainKey, tokenActivity, list)
+}
