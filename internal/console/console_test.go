@@ -1,14 +1,22 @@
 package console_test
 
 import (
+	"context"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsswf "github.com/aws/aws-sdk-go-v2/service/swf"
+	"github.com/aws/aws-sdk-go-v2/service/swf/types"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/console"
@@ -160,5 +168,109 @@ func TestConsoleHeaders(t *testing.T) {
 	res = b.do(http.MethodGet, "/console/assets/console.js", "127.0.0.1:1", nil)
 	if body, _ := io.ReadAll(res.Body); res.StatusCode != http.StatusOK || !strings.Contains(string(body), "setInterval") {
 		t.Errorf("GET console.js: got %d, want the embedded script", res.StatusCode)
+	}
+}
+
+// TestConsoleExecutions lists executions with each filter and follows the
+// next-page link.
+func TestConsoleExecutions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, "x", "y") // order-1, open
+	ctx := t.Context()
+	for i := range 51 {
+		tag := "odd"
+		if i%2 == 0 {
+			tag = "even"
+		}
+		if _, err := b.c.StartWorkflowExecution(ctx, &awsswf.StartWorkflowExecutionInput{Domain: aws.String("demo"),
+			WorkflowId: aws.String(fmt.Sprintf("w-%02d", i)), WorkflowType: &types.WorkflowType{Name: aws.String("order"), Version: aws.String("1")},
+			TagList: []string{tag}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.c.TerminateWorkflowExecution(ctx, &awsswf.TerminateWorkflowExecutionInput{Domain: aws.String("demo"), WorkflowId: aws.String("w-03")}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(query string) (ids []string, next string) {
+		t.Helper()
+		res, err := http.Get(b.srv.URL() + "/console/d/demo/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET ?%s: got %d:\n%s", query, res.StatusCode, body)
+		}
+		for _, m := range regexp.MustCompile(`<td><a href="/console/d/demo/w/[^/"]+/[^"]+">([^<]+)</a></td>`).FindAllStringSubmatch(string(body), -1) {
+			ids = append(ids, m[1])
+		}
+		if m := regexp.MustCompile(`id="next-page" href="\?([^"]+)"`).FindStringSubmatch(string(body)); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+		return ids, next
+	}
+
+	ids, next := list("")
+	if len(ids) != 50 || next == "" {
+		t.Fatalf("open executions, page 1: got %d and next %q, want 50 and a next page", len(ids), next)
+	}
+	more, last := list(next)
+	if len(more) != 1 || last != "" {
+		t.Fatalf("open executions, page 2: got %v and next %q, want the last one", more, last)
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"workflowId=w-07", []string{"w-07"}},
+		{"status=closed&closeStatus=TERMINATED", []string{"w-03"}},
+		{"status=closed&closeStatus=COMPLETED", nil},
+		{"from=2999-01-01", nil},
+	} {
+		got, _ := list(tc.query)
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("?%s: got %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	got, _ := list("tag=odd")
+	if len(got) != 24 {
+		t.Errorf("?tag=odd: got %d executions, want 24 (w-01 to w-49 but the terminated w-03)", len(got))
+	}
+	for _, id := range got {
+		var n int
+		fmt.Sscanf(id, "w-%d", &n)
+		if n%2 == 0 {
+			t.Errorf("?tag=odd lists %s", id)
+		}
+	}
+}
+
+// TestConsoleTaskLists shows a task list's backlog and its waiting pollers.
+func TestConsoleTaskLists(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, "x", "y") // receipt-1 waits on "mailers"
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go b.c.PollForActivityTask(ctx, &awsswf.PollForActivityTaskInput{Domain: aws.String("demo"), TaskList: &types.TaskList{Name: aws.String("idle")}})
+	row := regexp.MustCompile(`<tr data-tasklist="idle"><td>idle</td><td>activity</td><td>0</td><td>1</td></tr>`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(b.srv.URL() + "/console/d/demo/tasklists")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), `<tr data-tasklist="mailers"><td>mailers</td><td>activity</td><td>1</td><td>0</td></tr>`) {
+			t.Fatalf("task lists: no mailers row with 1 task and no poller:\n%s", body)
+		}
+		if row.Match(body) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task lists: no idle row with its poller:\n%s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

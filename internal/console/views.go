@@ -86,7 +86,7 @@ type executionsView struct {
 	Status, Type, Version, Tag, WorkflowID, CloseStatus string
 	From, To                                            string
 	Executions                                          []shape.WorkflowExecutionInfo
-	Next                                                string // query string of the next page, or ""
+	Next                                                template.URL // "?" and the next page's query, or ""
 	CloseStatuses                                       []string
 }
 
@@ -142,7 +142,9 @@ func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
 	v.Executions = out.ExecutionInfos
 	if out.NextPageToken != "" {
 		q.Set("page", out.NextPageToken)
-		v.Next = q.Encode()
+		// Encode escapes every value, so the URL is safe as it is; as a
+		// plain string the template would escape it a second time.
+		v.Next = template.URL("?" + q.Encode())
 	}
 	c.render(w, http.StatusOK, "executions", s, v)
 }
