@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
@@ -95,6 +96,20 @@ func TestChecker(t *testing.T) {
 			h[10] = types.HistoryEvent{EventId: 11, EventType: types.EventTypeMarkerRecorded}
 			return h
 		}, want: "never resolved"},
+		{name: "timer fired early", hist: func(h []types.HistoryEvent) []types.HistoryEvent {
+			t0 := time.Unix(1_800_000_000, 0)
+			h[5].EventTimestamp = aws.Time(t0)
+			h[5].TimerStartedEventAttributes.StartToFireTimeout = aws.String("5")
+			h[10].EventTimestamp = aws.Time(t0.Add(2 * time.Second))
+			return h
+		}, want: `timer "t1" fired 2.999s before it was due`},
+		{name: "execution timed out early", hist: func(h []types.HistoryEvent) []types.HistoryEvent {
+			t0 := time.Unix(1_800_000_000, 0)
+			h[0].EventTimestamp = aws.Time(t0)
+			h[0].WorkflowExecutionStartedEventAttributes = &types.WorkflowExecutionStartedEventAttributes{ExecutionStartToCloseTimeout: aws.String("10")}
+			h[13] = types.HistoryEvent{EventId: 14, EventType: types.EventTypeWorkflowExecutionTimedOut, EventTimestamp: aws.Time(t0.Add(9 * time.Second))}
+			return h
+		}, ledger: func(l *ledger) { l.decisions[decisionKey{"r", 12}].n = 0 }, want: "the run timed out 999ms before its execution timeout"},
 		{name: "acknowledged signal lost", ledger: func(l *ledger) {
 			l.signals["sig-2"] = &call{runID: "r", state: acked}
 		}, want: `signal "sig-2" to run r: acknowledged, found 0 times`},

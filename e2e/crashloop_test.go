@@ -30,9 +30,11 @@ const (
 // told (checker_test.go): every acknowledged start, signal, cancel request,
 // decision and activity completion is in the histories exactly once, an
 // unanswered one at most once, a refused one not at all; every history is
-// well-formed. The last round is not killed: the load drains, every run
-// completes, and each completed run resolved every activity, timer,
-// decision task and child it opened exactly once, its timeouts included.
+// well-formed, and no timer or execution timeout fired before it was due
+// (a quarter of the children are left to time out). The last round is not
+// killed: the load drains, every run closes, and each completed run
+// resolved every activity, timer, decision task and child it opened
+// exactly once, its timeouts included.
 //
 // SWF_CRASHLOOP_ITERATIONS sets the number of rounds (default 5, which CI
 // runs; docs/reliability.md, "Crash loop", records a run of 50), and
@@ -355,15 +357,20 @@ func (ld *crashLoad) decide(*rand.Rand) {
 }
 
 // crashDecisions is the deciders' logic, from the whole history. A child
-// (workflow id ending in "-c") completes at once. A parent schedules two
-// activities, starts timer t1 (1 or 2 s) and timer t2 (10 min), and starts
-// a child; when t1 fires it cancels t2; once both activities closed (by
-// completion or timeout), t2 is canceled and the child closed, it
-// completes. A cancel request makes it cancel itself instead.
+// (workflow id ending in "-c") completes at once; a sleeper child ("-s")
+// decides nothing and times out after its 3-second execution timeout. A
+// parent schedules two activities, starts timer t1 (1 or 2 s) and timer t2
+// (10 min), and starts a child (a sleeper for wf-RR-3 and wf-RR-6); when t1
+// fires it cancels t2; once both activities closed (by completion or
+// timeout), t2 is canceled and the child closed, it completes. A cancel
+// request makes it cancel itself instead.
 func crashDecisions(workflowID string, events []types.HistoryEvent) []types.Decision {
 	complete := types.Decision{DecisionType: types.DecisionTypeCompleteWorkflowExecution}
-	if strings.HasSuffix(workflowID, "-c") {
+	switch {
+	case strings.HasSuffix(workflowID, "-c"):
 		return []types.Decision{complete}
+	case strings.HasSuffix(workflowID, "-s"):
+		return nil
 	}
 	var (
 		scheduled            = map[string]bool{}
@@ -420,11 +427,15 @@ func crashDecisions(workflowID string, events []types.HistoryEvent) []types.Deci
 		}
 	}
 	if !childStarted {
+		child := &types.StartChildWorkflowExecutionDecisionAttributes{
+			WorkflowId: aws.String(workflowID + "-c"), WorkflowType: &types.WorkflowType{Name: aws.String("loop"), Version: aws.String("1")},
+		}
+		if workflowID[len(workflowID)-1]%3 == 0 { // wf-RR-3 and wf-RR-6
+			child.WorkflowId, child.ExecutionStartToCloseTimeout = aws.String(workflowID+"-s"), aws.String("3")
+		}
 		ds = append(ds, types.Decision{
 			DecisionType: types.DecisionTypeStartChildWorkflowExecution,
-			StartChildWorkflowExecutionDecisionAttributes: &types.StartChildWorkflowExecutionDecisionAttributes{
-				WorkflowId: aws.String(workflowID + "-c"), WorkflowType: &types.WorkflowType{Name: aws.String("loop"), Version: aws.String("1")},
-			},
+			StartChildWorkflowExecutionDecisionAttributes: child,
 		})
 	}
 	if timers["t1"] == "fired" && timers["t2"] == "started" {
@@ -569,8 +580,13 @@ func (ck *crashChecker) check(c *swf.Client, final bool) {
 	closedRuns := listAll(ck, swf.NewListClosedWorkflowExecutionsPaginator(c, &swf.ListClosedWorkflowExecutionsInput{
 		Domain: aws.String(crashDomain), StartTimeFilter: filter, MaximumPageSize: 1000,
 	}), func(o *swf.ListClosedWorkflowExecutionsOutput) []types.WorkflowExecutionInfo { return o.ExecutionInfos })
+	// A run that closed between the two listings is in both: once.
+	listed := map[string]bool{}
 	for _, info := range append(openRuns, closedRuns...) {
-		runs = append(runs, *info.Execution)
+		if runID := aws.ToString(info.Execution.RunId); !listed[runID] {
+			listed[runID] = true
+			runs = append(runs, *info.Execution)
+		}
 	}
 	if ck.hists == nil {
 		ck.hists = map[string][]types.HistoryEvent{}
