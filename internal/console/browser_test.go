@@ -63,7 +63,7 @@ func newBrowser(t *testing.T) *browser {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	b := &browser{ctx: ctx}
 	if err := chromedp.Do(ctx); err != nil {
@@ -239,7 +239,7 @@ func TestConsoleLive(t *testing.T) {
 	}
 
 	b.heartbeat(t, "55% charged, waiting for the bank")
-	br.do(t, waitFor(`document.querySelector('#pending tr[data-activity="charge-1"] .hb-details').textContent.includes('55% charged')`, 5*time.Second))
+	br.do(t, waitFor(`document.querySelector('#pending tr[data-activity="charge-1"] .hb-details').textContent.includes('55% charged')`, 20*time.Second))
 	if !get(t, br, chromedp.Evaluate[bool](`window.sameLoad === true`)) {
 		t.Fatal("the page reloaded to show the heartbeat; want it updated in place")
 	}
@@ -251,9 +251,9 @@ func TestConsoleLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	br.do(t,
-		waitFor(`document.querySelector('#timeline [data-activity="charge-1"][data-state="timed-out"]') !== null`, 5*time.Second),
-		waitFor(`document.querySelector('#history tr[data-event="ActivityTaskTimedOut"]') !== null`, 5*time.Second),
-		waitFor(`document.querySelector('#pending tr[data-activity="charge-1"]') === null`, 5*time.Second),
+		waitFor(`document.querySelector('#timeline [data-activity="charge-1"][data-state="timed-out"]') !== null`, 20*time.Second),
+		waitFor(`document.querySelector('#history tr[data-event="ActivityTaskTimedOut"]') !== null`, 20*time.Second),
+		waitFor(`document.querySelector('#pending tr[data-activity="charge-1"]') === null`, 20*time.Second),
 	)
 	attrs := get(t, br, chromedp.Text(`#history tr[data-event="ActivityTaskTimedOut"] .attrs`))
 	same := get(t, br, chromedp.Evaluate[bool](`window.sameLoad === true`))
@@ -272,7 +272,7 @@ func TestConsoleLive(t *testing.T) {
 		chromedp.WaitVisible(`#confirm`),
 		chromedp.Click(`#confirm`),
 		chromedp.WaitVisible(`#notice`),
-		waitFor(`document.querySelector('#history tr[data-event="WorkflowExecutionSignaled"]') !== null`, 5*time.Second),
+		waitFor(`document.querySelector('#history tr[data-event="WorkflowExecutionSignaled"]') !== null`, 20*time.Second),
 	)
 
 	// The task lists: the activity nobody took waits on "mailers".
