@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -336,14 +337,19 @@ const (
 // answer turns a call's error into what the client learnt. An
 // InternalFailure (500) leaves the outcome open, as on AWS: a node that
 // lost its database connection mid-commit cannot know whether the commit
-// landed. A 503 (a node that does not serve the shard, or storage that
-// failed before anything was durable) is a refusal.
+// landed. So does a 503 for a flush that failed after the commit (its
+// message says the change may or may not survive). Any other 503 (a node
+// that does not serve the shard, a write that storage refused before
+// anything of it was stored) is a refusal.
 func answer(err error) sendState {
 	var status interface{ HTTPStatusCode() int }
+	var msg interface{ ErrorMessage() string }
 	switch {
 	case err == nil:
 		return acked
 	case isFault(err) && errors.As(err, &status) && status.HTTPStatusCode() == 500:
+		return sent
+	case isFault(err) && errors.As(err, &msg) && strings.Contains(msg.ErrorMessage(), "may or may not survive"):
 		return sent
 	case isFault(err):
 		return refused

@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // goodHistory is a completed run as the crash loop's deciders make it,
@@ -151,5 +156,34 @@ func TestChecker(t *testing.T) {
 			}
 			t.Fatalf("no complaint saying %q; got %q", tc.want, all)
 		})
+	}
+}
+
+// TestAnswer: what a client learnt from each kind of answer. A fault is a
+// refusal, except those that leave the outcome open: a 500, and a 503 for
+// a flush that failed after the commit.
+func TestAnswer(t *testing.T) {
+	fault := func(status int, code, msg string) error {
+		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+			Err:      &smithy.GenericAPIError{Code: code, Message: msg},
+		}}
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want sendState
+	}{
+		{"answered", nil, acked},
+		{"no connection", errors.New("dial tcp: connection refused"), sent},
+		{"unknown run", fault(400, "UnknownResourceFault", "Unknown execution"), refused},
+		{"internal failure", fault(500, "InternalFailure", "We encountered an internal error."), sent},
+		{"not this node's shard", fault(503, "ServiceUnavailableException", "this node does not serve shard 3 now"), refused},
+		{"write refused", fault(503, "ServiceUnavailableException", "storage failed, so this change is not durable: write failed, nothing of it was stored: database or disk is full"), refused},
+		{"flush failed", fault(503, "ServiceUnavailableException", "storage failed, so this change is not durable: flush failed after the commit, so the change may or may not survive: input/output error"), sent},
+	} {
+		if got := answer(tc.err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
