@@ -542,6 +542,22 @@ func (ck *crashChecker) read(f func() error) error {
 	return err
 }
 
+// eventCounts counts the events of each of these types in the histories,
+// for the log.
+func eventCounts(hists map[string][]types.HistoryEvent, ets ...types.EventType) string {
+	n := map[types.EventType]int{}
+	for _, events := range hists {
+		for _, ev := range events {
+			n[ev.EventType]++
+		}
+	}
+	var parts []string
+	for _, et := range ets {
+		parts = append(parts, fmt.Sprintf("%s %d", et, n[et]))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // listAll reads every page of a listing of runs, each page through
 // ck.read.
 func listAll[O any](ck *crashChecker, p interface {
@@ -625,6 +641,14 @@ func (ck *crashChecker) check(c *swf.Client, final bool) {
 		}
 	}
 	problems = append(problems, ck.led.check(ck.hists, runsOf)...)
+	if final {
+		t.Logf("in the histories: %s", eventCounts(ck.hists,
+			types.EventTypeTimerFired, types.EventTypeTimerCanceled, types.EventTypeActivityTaskCompleted,
+			types.EventTypeActivityTaskTimedOut, types.EventTypeDecisionTaskTimedOut,
+			types.EventTypeWorkflowExecutionSignaled, types.EventTypeWorkflowExecutionCompleted,
+			types.EventTypeWorkflowExecutionCanceled, types.EventTypeWorkflowExecutionTimedOut,
+			types.EventTypeWorkflowExecutionTerminated))
+	}
 	for _, p := range problems {
 		t.Error(p)
 	}
