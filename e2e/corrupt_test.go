@@ -20,7 +20,7 @@ import (
 )
 
 // TestCorruptDatabaseRefused: `swf server` on a data directory whose
-// swf.db is garbage, cut short, damaged in one page, or another program's
+// swf.db is garbage, cut short, damaged in a few pages, or another program's
 // SQLite database exits 1 at start with a message naming the file and what
 // is wrong, and never serves, panics or changes the file.
 func TestCorruptDatabaseRefused(t *testing.T) {
@@ -31,8 +31,8 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 	c := newClient(srv.url)
 	ctx := context.Background()
 	registerCrashTypes(t, c)
-	// Enough history to fill a few hundred pages, so that a damaged page
-	// in the middle holds events, far from the schema.
+	// Enough history to fill a few hundred pages, so that damaged pages
+	// in the middle hold events, far from the schema.
 	for i := range 40 {
 		if _, err := c.StartWorkflowExecution(ctx, &swf.StartWorkflowExecutionInput{
 			Domain: aws.String(crashDomain), WorkflowId: aws.String(fmt.Sprintf("wf-%d", i)),
@@ -53,9 +53,13 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 
 	junk := make([]byte, 64<<10)
 	rand.Read(junk)
+	// Three pages between a third and two thirds of the file: one of them
+	// at least is in use (a free page's bytes are nobody's to check).
 	damaged := append([]byte(nil), db...)
-	page := (len(db) / 4096 / 2) * 4096
-	rand.Read(damaged[page : page+4096])
+	pages := len(db) / 4096
+	for _, p := range []int{pages / 3, pages / 2, 2 * pages / 3} {
+		rand.Read(damaged[p*4096 : (p+1)*4096])
+	}
 
 	for _, tc := range []struct {
 		name  string
@@ -64,7 +68,7 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 	}{
 		{"garbage", func(p string) error { return os.WriteFile(p, junk, 0o644) }, "is not a SQLite database"},
 		{"truncated", func(p string) error { return os.WriteFile(p, db[:len(db)/2], 0o644) }, "is corrupt"},
-		{"damaged page", func(p string) error { return os.WriteFile(p, damaged, 0o644) }, "is corrupt"},
+		{"damaged pages", func(p string) error { return os.WriteFile(p, damaged, 0o644) }, "is corrupt"},
 		{"foreign", writeForeignDB, "is a SQLite database, but not swf's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
