@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +59,43 @@ func TestBadSignatureRefusedFirst(t *testing.T) {
 	}
 	if n := b.eng.calls.Load(); n != 0 {
 		t.Fatalf("got %d engine calls, want 0", n)
+	}
+}
+
+// TestFaultLinesBounded: a flood of bad requests writes at most
+// faultLinesPerSecond WARN lines a second, and the next line written says
+// how many were left out, so that lines written plus left out count every
+// fault.
+func TestFaultLinesBounded(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	eng := &fakeEngine{}
+	h, err := New(eng, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), swf.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &testBundle{eng: eng, handler: h, log: logs}
+	const flood = 500
+	start := time.Now()
+	for range flood {
+		b.call(t, "DescribeDomain", `{"name":`)
+	}
+	if time.Since(start) > 900*time.Millisecond {
+		t.Skip("the flood took most of a second: too slow a machine to count lines per second")
+	}
+	time.Sleep(time.Until(time.Unix(time.Now().Unix()+1, 0)))
+	b.call(t, "DescribeDomain", `{"name":`)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) > 2*faultLinesPerSecond+1 {
+		t.Fatalf("%d faults wrote %d lines, want at most %d a second", flood+1, len(lines), faultLinesPerSecond)
+	}
+	last := lines[len(lines)-1]
+	_, after, ok := strings.Cut(last, "fault_lines_left_out=")
+	left, err := strconv.Atoi(strings.Fields(after + " ")[0])
+	if !ok || err != nil {
+		t.Fatalf("the line after the flood does not say how many were left out: %s", last)
+	}
+	if got := len(lines) + left; got != flood+1 {
+		t.Errorf("%d lines written + %d left out = %d, want every one of the %d faults", len(lines), left, got, flood+1)
 	}
 }

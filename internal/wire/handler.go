@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,6 +56,42 @@ type Handler struct {
 	now      func() time.Time // the clock signatures are checked against
 	obs      Observer         // nil: no metrics
 	forward  Forwarder        // nil: one node, nothing to forward to
+
+	faultLines lineLimiter // bounds the WARN lines of faults
+}
+
+// faultLinesPerSecond bounds the WARN lines faults write. A flood of bad
+// requests (bad signatures, oversized bodies, unknown tokens) would
+// otherwise write a line each: the log, not the server, would be what the
+// flood fills. The metrics count every fault; the log keeps the first
+// lines of each second and says in the next line it writes how many it
+// left out.
+const faultLinesPerSecond = 20
+
+// lineLimiter lets faultLinesPerSecond lines through each second.
+type lineLimiter struct {
+	mu      sync.Mutex
+	second  int64 // the Unix second counted
+	written int   // lines written in it
+	dropped int64 // lines left out since the last one written
+}
+
+// allow reports whether a line may be written now, and if so how many
+// were left out before it.
+func (l *lineLimiter) allow(now time.Time) (bool, int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := now.Unix(); s != l.second {
+		l.second, l.written = s, 0
+	}
+	if l.written >= faultLinesPerSecond {
+		l.dropped++
+		return false, 0
+	}
+	l.written++
+	dropped := l.dropped
+	l.dropped = 0
+	return true, dropped
 }
 
 // Observer is told of every request once it is answered: its operation
@@ -184,8 +221,14 @@ func (h *Handler) logRequest(ex *exchange, start time.Time) {
 	}
 	ctx := ex.r.Context()
 	if ex.fault != "" && ex.fault != swf.InternalFailure && h.log.Enabled(ctx, slog.LevelWarn) {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "fault", slog.String("request_id", ex.id), slog.String("op", ex.op),
-			slog.String("domain", domainOf(ex.in)), slog.String("fault", ex.fault), slog.Int("status", ex.status))
+		if ok, dropped := h.faultLines.allow(time.Now()); ok {
+			attrs := []slog.Attr{slog.String("request_id", ex.id), slog.String("op", ex.op),
+				slog.String("domain", domainOf(ex.in)), slog.String("fault", ex.fault), slog.Int("status", ex.status)}
+			if dropped > 0 {
+				attrs = append(attrs, slog.Int64("fault_lines_left_out", dropped))
+			}
+			h.log.LogAttrs(ctx, slog.LevelWarn, "fault", attrs...)
+		}
 	}
 	if !h.log.Enabled(ctx, slog.LevelDebug) {
 		return
