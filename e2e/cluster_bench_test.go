@@ -35,14 +35,7 @@ func BenchmarkClusterWake(b *testing.B) {
 	for _, n := range nodes {
 		clients[n.id] = newClient(n.url)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !w.heldBy(nodes...) {
-		if time.Now().After(deadline) {
-			b.Fatal("the two nodes do not hold every shard after 30 s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // every node's shard map is current
+	w.settle(nodes...)
 	home := w.holder(engine.TaskListShard(domain, list, true))
 	other := nodes[0].id
 	if other == home {

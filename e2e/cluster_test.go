@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -368,4 +369,23 @@ func (w *leaseWatch) holder(shard int32) string {
 		w.t.Fatal(err)
 	}
 	return owner
+}
+
+// settle waits until the nodes hold every shard and no shard has moved
+// for two ticks (a joining node takes its share a few shards a tick).
+func (w *leaseWatch) settle(nodes ...*clusterNode) {
+	w.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last map[string]int
+	for {
+		if h := w.holders(); w.heldBy(nodes...) && fmt.Sprint(h) == fmt.Sprint(last) {
+			return
+		} else {
+			last = h
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("the shards did not settle in 60 s: %v", last)
+		}
+		time.Sleep(2 * clusterTTL / 3)
+	}
 }

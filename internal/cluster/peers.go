@@ -196,8 +196,8 @@ func (p *Peers) route(shard int32) (*Place, error) {
 }
 
 // refresh reads the shard map from the database (rate limited unless
-// forced), merging it into the directory; the node's tick replaces it
-// whole.
+// forced) and replaces the directory with it, as the node's tick does,
+// telling the engine which shards moved.
 func (p *Peers) refresh(force bool) {
 	if p.lookup == nil {
 		return
@@ -222,15 +222,14 @@ func (p *Peers) refresh(force bool) {
 	for _, n := range nodes {
 		addr[n.ID] = n.Address
 	}
-	p.dir.mu.Lock()
-	defer p.dir.mu.Unlock()
-	if p.dir.owners == nil {
-		p.dir.owners = map[int32]Place{}
-	}
+	owners := map[int32]Place{}
 	for _, r := range rows {
 		if a, ok := addr[r.Owner]; ok && r.Live {
-			p.dir.owners[r.Shard] = Place{Node: r.Owner, Addr: a, Epoch: r.Epoch}
+			owners[r.Shard] = Place{Node: r.Owner, Addr: a, Epoch: r.Epoch}
 		}
+	}
+	if moved := p.dir.set(owners); len(moved) > 0 && p.eng != nil {
+		go p.eng.Reconcile(moved)
 	}
 }
 
@@ -529,9 +528,16 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 		return 0, false
 	}
 	var resp *http.Response
-	tried := ""
+	tried, reread := "", false
 	for {
 		o, err := p.route(shard)
+		if (err != nil || o == nil) && !reread {
+			// The map says this node, which just gave the shard up, or
+			// no one: read it again, once.
+			p.refresh(true)
+			reread = true
+			continue
+		}
 		if err != nil || o == nil || o.Node == tried {
 			return 0, false
 		}
@@ -552,6 +558,7 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 			resp.Body.Close()
 		}
 		p.refresh(true)
+		reread = true
 	}
 	defer resp.Body.Close()
 	h := w.Header()
