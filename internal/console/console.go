@@ -89,9 +89,23 @@ type Console struct {
 	pages  map[string]*template.Template
 	static http.Handler
 
-	mu       sync.Mutex          // guards sessions
-	sessions map[string]*session // by session id
+	mu       sync.Mutex            // guards sessions and failures
+	sessions map[string]*session   // by session id
+	failures map[string]*signInTry // failed sign-ins by client address
 }
+
+// signInTry counts a client's failed sign-ins.
+type signInTry struct {
+	count int
+	until time.Time // refused until then, after maxFailures failures
+}
+
+// After maxFailures wrong sign-ins, a client address is refused for
+// lockout, so that secrets cannot be guessed at the speed of the network.
+const (
+	maxFailures = 5
+	lockout     = time.Minute
+)
 
 // session is a signed-in browser (or, without Auth, a loopback one).
 type session struct {
@@ -118,7 +132,7 @@ func New(cfg Config) (*Console, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	c := &Console{cfg: cfg, eng: cfg.Engine, sessions: map[string]*session{}, pages: map[string]*template.Template{}}
+	c := &Console{cfg: cfg, eng: cfg.Engine, sessions: map[string]*session{}, failures: map[string]*signInTry{}, pages: map[string]*template.Template{}}
 	for _, page := range []string{"signin", "domains", "executions", "execution", "live", "tasklists", "confirm", "error"} {
 		patterns := []string{"templates/layout.html", "templates/live.html", "templates/" + page + ".html"}
 		if page == "live" {
@@ -313,7 +327,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	key, secret := strings.TrimSpace(r.PostFormValue("accessKeyId")), r.PostFormValue("secretAccessKey")
 	next := safeNext(r.PostFormValue("next"))
+	client, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if !c.mayTry(client) {
+		c.render(w, http.StatusTooManyRequests, "signin", nil, map[string]any{"Next": next, "Error": "Too many failed sign-ins from your address: wait a minute."})
+		return
+	}
 	p, ok := c.cfg.Auth.SignIn(key, secret)
+	c.tried(client, ok)
 	if !ok {
 		c.cfg.Log.Warn("console sign-in refused", "access_key_id", key, "remote", r.RemoteAddr)
 		c.render(w, http.StatusUnauthorized, "signin", nil, map[string]any{"Next": next, "Error": "Sign-in refused: unknown access key id or wrong secret."})
@@ -322,6 +342,43 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	c.startSession(w, p, p.Name())
 	c.cfg.Log.Info("console sign-in", "principal", p.Name(), "remote", r.RemoteAddr)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// mayTry reports whether client may try to sign in now.
+func (c *Console) mayTry(client string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.failures[client]
+	return f == nil || !c.cfg.NowFunc().Before(f.until)
+}
+
+// tried records a sign-in's outcome: a success forgets the client's
+// failures; the maxFailures-th failure in a row locks it out.
+func (c *Console) tried(client string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ok {
+		delete(c.failures, client)
+		return
+	}
+	now := c.cfg.NowFunc()
+	if len(c.failures) >= maxSessions {
+		for k, f := range c.failures {
+			if !now.Before(f.until) { // under pressure, partial counts go too
+				delete(c.failures, k)
+			}
+		}
+	}
+	f := c.failures[client]
+	if f == nil {
+		f = &signInTry{}
+		c.failures[client] = f
+	}
+	f.count++
+	if f.count >= maxFailures {
+		f.count, f.until = 0, now.Add(lockout)
+		c.cfg.Log.Warn("console sign-in locked out", "remote", client, "for", lockout)
+	}
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {

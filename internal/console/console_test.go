@@ -140,10 +140,31 @@ func TestConsoleSession(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrLockedOut", func(t *testing.T) {
+		const guesser = "198.51.100.4:5000"
+		for i := range 5 {
+			res := b.do(http.MethodPost, "/console/signin", guesser, url.Values{"accessKeyId": {"AKIAADMIN"}, "secretAccessKey": {fmt.Sprint("guess", i)}})
+			if res.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("guess %d: got %d, want 401", i, res.StatusCode)
+			}
+		}
+		right := url.Values{"accessKeyId": {"AKIAADMIN"}, "secretAccessKey": {"admin-secret"}}
+		if res := b.do(http.MethodPost, "/console/signin", guesser, right); res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("after 5 wrong secrets: got %d, want 429 even for the right one", res.StatusCode)
+		}
+		if res := b.do(http.MethodPost, "/console/signin", remote, right); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("another address meanwhile: got %d, want 303", res.StatusCode)
+		}
+	})
+
 	// The session expires on its clock.
 	b.now = b.now.Add(time.Hour)
 	if res := b.do(http.MethodGet, "/console/", remote, nil, ck); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("GET with an expired session: got %d, want 303 to sign in", res.StatusCode)
+	}
+	// The lockout ends too.
+	if res := b.do(http.MethodPost, "/console/signin", "198.51.100.4:5000", url.Values{"accessKeyId": {"AKIAADMIN"}, "secretAccessKey": {"admin-secret"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a minute after the lockout: got %d, want 303", res.StatusCode)
 	}
 	// The live part of a page answers 401, not the sign-in page.
 	if res := b.do(http.MethodGet, "/console/d/x/w/w1/r1?live=1", remote, nil, ck); res.StatusCode != http.StatusUnauthorized {
