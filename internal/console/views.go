@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/openswf/openswf/internal/engine"
 	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/swf"
 )
 
 // maxHistory bounds the events an execution page shows (the newest ones
@@ -309,11 +311,19 @@ func (c *Console) execution(w http.ResponseWriter, r *http.Request) {
 	live, err := c.load(ctx, domain, wid, rid)
 	if err != nil {
 		if r.URL.Query().Get("live") != "" {
+			// The page's script shows the status; the fault page is
+			// for a whole page.
 			status := http.StatusInternalServerError
-			if strings.Contains(err.Error(), "AccessDenied") {
-				status = http.StatusForbidden
+			var f *swf.Fault
+			if errors.As(err, &f) {
+				switch f.Name {
+				case swf.OperationNotPermittedFault:
+					status = http.StatusForbidden
+				case swf.UnknownResourceFault:
+					status = http.StatusNotFound
+				}
 			}
-			http.Error(w, "gone", status)
+			http.Error(w, http.StatusText(status), status)
 			return
 		}
 		c.fail(w, s, err)
