@@ -322,3 +322,52 @@ func TestRenewLocksInShardOrder(t *testing.T) {
 		t.Fatalf("renewal: %v", err)
 	}
 }
+
+// TestNothingWrittenAfterAFailedBatch: when a batch fails as a whole (the
+// writer's connection dies under it), a later change under the same lease
+// is refused unwritten, since the engine built it on memory that had the
+// failed change; a change under no lease goes through.
+func TestNothingWrittenAfterAFailedBatch(t *testing.T) {
+	url := pgtest.Schema(t)
+	a := openNode(t, url)
+	ctx := context.Background()
+	l, ok, err := a.Acquire(ctx, "A", 1, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("acquire: %v, %v", ok, err)
+	}
+	fence := &store.Fence{Node: "A", Shard: 1, Epoch: l.Epoch}
+	if err := store.Apply(a, markerChange("first", fence)); err != nil {
+		t.Fatal(err)
+	}
+	// Kill the writer's connection, and hold the writer's pool so the
+	// next change is sent on the dead connection, not a fresh one.
+	conn, err := a.w.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := conn.Conn().PgConn().PID()
+	if _, err := a.r.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	failed := a.Submit(markerChange("lost", fence))
+	later := a.Submit(markerChange("later", fence))
+	conn.Release()
+	if err := <-failed; err == nil {
+		t.Skip("the writer's dead connection was replaced before the change was sent; nothing to test")
+	}
+	// Queued together, the two went in one batch and failed with it; or
+	// the second came after, and was refused.
+	if err := <-later; err == nil {
+		t.Fatal("a change queued behind the failed one, under the same lease, was written")
+	}
+	if err := store.Apply(a, markerChange("after", fence)); !errors.Is(err, errEarlierFailed) {
+		t.Fatalf("a change under the failed lease, submitted later: %v, want errEarlierFailed", err)
+	}
+	if err := store.Apply(a, markerChange("plain", nil)); err != nil {
+		t.Fatalf("an unfenced change after a fenced batch failed: %v", err)
+	}
+	if names := domainNames(t, a); names["later"] || names["after"] || !names["first"] || !names["plain"] {
+		t.Fatalf("domains %v: want first and plain, never later or after", names)
+	}
+}

@@ -47,7 +47,17 @@ type Store struct {
 	// obs is told of each batch (Observe); set before the first Submit,
 	// read by the writer goroutine only.
 	obs store.Observer
+	// failed holds the leases (node, shard, epoch) of changes whose batch
+	// failed, and failedAll whether an unfenced one did: a later change
+	// under the same lease, or unfenced, may build on the failed one (it
+	// was queued behind it, from memory that had applied it), so it is
+	// refused unwritten. Used by the writer goroutine only.
+	failed    map[store.Fence]bool
+	failedAll bool
 }
+
+// errEarlierFailed refuses a change queued behind one that failed.
+var errEarlierFailed = errors.New("not written: an earlier change under the same lease failed to be written, and this one may build on it")
 
 // Observe reports each group commit to o (store.Observed). Call it before
 // the first Submit. PostgreSQL flushes within its commit, so o is never
@@ -253,7 +263,10 @@ func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
-		batch = store.Gather(batch, r, s.queue, maxBatch)
+		batch = s.refuseAfterFailure(store.Gather(batch, r, s.queue, maxBatch))
+		if len(batch) == 0 {
+			continue
+		}
 		start := time.Now()
 		s.commit(batch)
 		if s.obs != nil {
@@ -315,11 +328,41 @@ func (s *Store) commit(batch []*request) {
 			pending = append(pending[:failed:failed], pending[failed+1:]...)
 		default:
 			for _, r := range pending {
+				s.markFailed(r)
 				r.err <- err
 			}
 			return
 		}
 	}
+}
+
+// markFailed notes that r's batch failed as a whole (its outcome unknown).
+func (s *Store) markFailed(r *request) {
+	if r.fence == nil {
+		s.failedAll = true
+		return
+	}
+	if s.failed == nil {
+		s.failed = map[store.Fence]bool{}
+	}
+	s.failed[*r.fence] = true
+}
+
+// refuseAfterFailure answers, unwritten, the changes of batch that may
+// build on a change whose batch failed, and returns the others.
+func (s *Store) refuseAfterFailure(batch []*request) []*request {
+	if len(s.failed) == 0 && !s.failedAll {
+		return batch
+	}
+	kept := batch[:0]
+	for _, r := range batch {
+		if (r.fence == nil && s.failedAll) || (r.fence != nil && s.failed[*r.fence]) {
+			r.err <- errEarlierFailed
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
 }
 
 // Results of send besides a change's index.
