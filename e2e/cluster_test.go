@@ -184,6 +184,20 @@ func finishClusterLoad(t *testing.T, c *swf.Client, led *ledger, loads []*crashL
 	t.Logf("%d runs checked; %s", len(chk.done), led.summary())
 }
 
+// loadCluster waits for the nodes to hold every shard, registers the
+// crash loop's types and starts its load through a round-robin client.
+func loadCluster(t *testing.T, dbURL string, nodes ...*clusterNode) (*leaseWatch, *swf.Client, *ledger, []*crashLoad, time.Time) {
+	t.Helper()
+	w := watchLeases(t, dbURL)
+	c := clusterClient(nodes...)
+	registerWhenReady(t, c, w, nodes...)
+	since := time.Now().Add(-time.Minute)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	led := newLedger()
+	return w, c, led, clusterLoad(c, led, seed), since
+}
+
 // registerWhenReady registers the crash loop's types once the registry's
 // shard has an owner.
 func registerWhenReady(t *testing.T, c *swf.Client, w *leaseWatch, nodes ...*clusterNode) {
@@ -204,14 +218,7 @@ func TestClusterFailover(t *testing.T) {
 	skipIfShort(t)
 	dbURL := pgtest.Schema(t)
 	nodes := []*clusterNode{startClusterNode(t, dbURL), startClusterNode(t, dbURL), startClusterNode(t, dbURL)}
-	w := watchLeases(t, dbURL)
-	c := clusterClient(nodes...)
-	registerWhenReady(t, c, w, nodes...)
-	since := time.Now().Add(-time.Minute)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	led := newLedger()
-	loads := clusterLoad(c, led, seed)
+	w, c, led, loads, since := loadCluster(t, dbURL, nodes...)
 
 	time.Sleep(time.Duration(2000+rand.IntN(1000)) * time.Millisecond)
 	victim := nodes[1]
@@ -329,14 +336,7 @@ func TestClusterPartition(t *testing.T) {
 	}
 	proxy := newPGProxy(t, u.Host)
 	nodes := []*clusterNode{startClusterNode(t, dbURL), startClusterNode(t, dbURL), startClusterNode(t, viaProxy(t, dbURL, proxy))}
-	w := watchLeases(t, dbURL)
-	c := clusterClient(nodes...)
-	registerWhenReady(t, c, w, nodes...)
-	since := time.Now().Add(-time.Minute)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	led := newLedger()
-	loads := clusterLoad(c, led, seed)
+	w, c, led, loads, since := loadCluster(t, dbURL, nodes...)
 
 	time.Sleep(2 * time.Second)
 	cut := time.Now()

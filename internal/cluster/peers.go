@@ -233,45 +233,38 @@ func (p *Peers) refresh(force bool) {
 	}
 }
 
+// onOwner runs local if this node serves shard, else the call name with
+// in at the shard's owner, whose answer it decodes.
+func onOwner[T any](ctx context.Context, p *Peers, shard int32, name string, in any, local func() (T, error)) (T, error) {
+	var out T
+	o, err := p.route(shard)
+	switch {
+	case err != nil:
+		return out, err
+	case o == nil:
+		return local()
+	}
+	err = p.call(ctx, o.Addr, name, in, &out)
+	return out, err
+}
+
+type none struct{}
+
 // Offer implements engine.Peers.
 func (p *Peers) Offer(ctx context.Context, shard int32, offers []engine.TaskOffer) error {
-	o, err := p.route(shard)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		return p.eng.OfferTask(offers)
-	}
-	return p.call(ctx, o.Addr, "offer", offers, nil)
+	_, err := onOwner(ctx, p, shard, "offer", offers, func() (none, error) { return none{}, p.eng.OfferTask(offers) })
+	return err
 }
 
 // Withdraw implements engine.Peers.
 func (p *Peers) Withdraw(ctx context.Context, shard int32, offer engine.TaskOffer) error {
-	o, err := p.route(shard)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		p.eng.WithdrawTask(offer)
-		return nil
-	}
-	return p.call(ctx, o.Addr, "withdraw", offer, nil)
+	_, err := onOwner(ctx, p, shard, "withdraw", offer, func() (none, error) { p.eng.WithdrawTask(offer); return none{}, nil })
+	return err
 }
 
 // Start implements engine.Peers.
 func (p *Peers) Start(ctx context.Context, shard int32, r engine.StartRequest) (*engine.StartAnswer, error) {
-	o, err := p.route(shard)
-	if err != nil {
-		return nil, err
-	}
-	if o == nil {
-		return p.eng.StartTask(ctx, r)
-	}
-	var ans engine.StartAnswer
-	if err := p.call(ctx, o.Addr, "start", r, &ans); err != nil {
-		return nil, err
-	}
-	return &ans, nil
+	return onOwner(ctx, p, shard, "start", r, func() (*engine.StartAnswer, error) { return p.eng.StartTask(ctx, r) })
 }
 
 // RegistryChanged implements engine.RegistryNotifier: every other live
@@ -316,42 +309,19 @@ func (p *Peers) RegistryChanged(ctx context.Context) error {
 
 // Deliver implements engine.Transferer.
 func (p *Peers) Deliver(ctx context.Context, shard int32, d engine.Delivery) (*engine.DeliveryOutcome, error) {
-	o, err := p.route(shard)
-	if err != nil {
-		return nil, err
-	}
-	if o == nil {
-		return p.eng.DeliverTransfer(ctx, d)
-	}
-	var out engine.DeliveryOutcome
-	if err := p.call(ctx, o.Addr, "deliver", d, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return onOwner(ctx, p, shard, "deliver", d, func() (*engine.DeliveryOutcome, error) { return p.eng.DeliverTransfer(ctx, d) })
 }
 
 // ChildClosed implements engine.Transferer.
 func (p *Peers) ChildClosed(ctx context.Context, shard int32, c engine.ChildClose) error {
-	o, err := p.route(shard)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		return p.eng.ChildClosedHere(c)
-	}
-	return p.call(ctx, o.Addr, "child-closed", c, nil)
+	_, err := onOwner(ctx, p, shard, "child-closed", c, func() (none, error) { return none{}, p.eng.ChildClosedHere(c) })
+	return err
 }
 
 // ApplyChildPolicy implements engine.Transferer.
 func (p *Peers) ApplyChildPolicy(ctx context.Context, shard int32, a engine.ChildPolicyOrder) error {
-	o, err := p.route(shard)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		return p.eng.ApplyChildPolicyHere(a)
-	}
-	return p.call(ctx, o.Addr, "child-policy", a, nil)
+	_, err := onOwner(ctx, p, shard, "child-policy", a, func() (none, error) { return none{}, p.eng.ApplyChildPolicyHere(a) })
+	return err
 }
 
 // rpcError is a call's refusal, as its JSON answer carries it.

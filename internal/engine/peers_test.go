@@ -77,20 +77,8 @@ func (p *inproc) RegistryChanged(ctx context.Context) error {
 // by A's schedule; polls at A are refused (the wire layer forwards them);
 // when the lists' home moves to A, A's waiting task comes home.
 func TestTaskListsAcrossNodes(t *testing.T) {
-	url := pgtest.Schema(t)
 	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	peers := &inproc{}
-	a := startNode(t, url, "A", clk, peers)
-	b := startNode(t, url, "B", clk, peers)
-	peers.add(a.eng)
-	peers.add(b.eng)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b, must := twoNodes(t)
 	const domain, list, wfID = "d", "tl", "order-1"
 	runShard := store.ShardOf(domain, wfID)
 	actHome, decHome := homeShard(domain, tokenActivity, list), homeShard(domain, tokenDecision, list)
@@ -210,20 +198,8 @@ func (p *inproc) ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolic
 // signals it, and learns of its completion; the child's decision tasks
 // wait on a list homed at A.
 func TestChildAcrossNodes(t *testing.T) {
-	url := pgtest.Schema(t)
 	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	peers := &inproc{}
-	a := startNode(t, url, "A", clk, peers)
-	b := startNode(t, url, "B", clk, peers)
-	peers.add(a.eng)
-	peers.add(b.eng)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b, must := twoNodes(t)
 	const domain, list, parentID = "d", "tl", "parent"
 	childID := "child-0"
 	for i := 1; store.ShardOf(domain, childID) == store.ShardOf(domain, parentID) ||
@@ -292,6 +268,25 @@ func TestChildAcrossNodes(t *testing.T) {
 	for _, typ := range []shape.EventType{shape.EventTypeChildWorkflowExecutionStarted, shape.EventTypeExternalWorkflowExecutionSignaled, shape.EventTypeChildWorkflowExecutionCompleted} {
 		if n := countType(hist.Events, typ); n != 1 {
 			t.Fatalf("parent's history %v: %d %s, want 1", eventTypes(hist.Events), n, typ)
+		}
+	}
+}
+
+// twoNodes starts engines A and B on a fresh schema, connected in process,
+// holding no shard yet, and a must that fails the test on an error.
+func twoNodes(t *testing.T) (a, b *node, must func(error)) {
+	t.Helper()
+	url := pgtest.Schema(t)
+	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	peers := &inproc{}
+	a = startNode(t, url, "A", clk, peers)
+	b = startNode(t, url, "B", clk, peers)
+	peers.add(a.eng)
+	peers.add(b.eng)
+	return a, b, func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }
