@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -387,5 +388,31 @@ func (w *leaseWatch) settle(nodes ...*clusterNode) {
 			w.t.Fatalf("the shards did not settle in 60 s: %v", last)
 		}
 		time.Sleep(2 * clusterTTL / 3)
+	}
+}
+
+// TestClusterDrain: SIGTERM makes a node hand its shards over before it
+// exits (0): the other node holds every shard well before the leases
+// would have expired.
+func TestClusterDrain(t *testing.T) {
+	skipIfShort(t)
+	dbURL := pgtest.Schema(t)
+	nodes := []*clusterNode{startClusterNode(t, dbURL), startClusterNode(t, dbURL)}
+	w := watchLeases(t, dbURL)
+	w.settle(nodes...)
+	leaving := nodes[1]
+	held := w.holders()[leaving.id]
+	stopped := time.Now()
+	leaving.stop() // SIGTERM; fails the test unless it exits 0 within 20 s
+	waitFor(t, 2*clusterTTL, 50*time.Millisecond, "the remaining node to hold every shard", func() (bool, error) {
+		return w.heldBy(nodes[0]), nil
+	})
+	took := time.Since(stopped)
+	t.Logf("drain: the leaving node's %d shards held by the other %v after SIGTERM (lease TTL %v)", held, took.Round(time.Millisecond), clusterTTL)
+	if took >= clusterTTL {
+		t.Errorf("the shards passed on only after %v, no sooner than their leases would have expired (%v): not handed over", took, clusterTTL)
+	}
+	if !strings.Contains(leaving.log.String(), "left the cluster: shards handed over") {
+		t.Error("the leaving node did not log that it handed its shards over")
 	}
 }
