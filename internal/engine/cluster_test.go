@@ -192,3 +192,64 @@ func countType(events []shape.HistoryEvent, typ shape.EventType) int {
 	}
 	return n
 }
+
+// TestTakeShardWithDeadlinesDue: a node takes a shard whose runs'
+// execution timeouts passed while no one held it. The deadlines fire as
+// the runs are restored, before the take completes; each timeout must be
+// written under the lease being taken (not refused as a write of a shard
+// the node does not hold, which used to drop the runs it had restored),
+// and every run ends timed out, once.
+func TestTakeShardWithDeadlinesDue(t *testing.T) {
+	url := pgtest.Schema(t)
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	a := startNode(t, url, "A", clk)
+	const domain, list = "d", "tl"
+	wt := &shape.WorkflowType{Name: "w", Version: "1"}
+	a.take(t, registryShard, time.Hour)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
+	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version}))
+	shard := store.ShardOf(domain, "run-0")
+	la := a.take(t, shard, time.Hour)
+	var runs []*shape.WorkflowExecution
+	for i := 0; len(runs) < 40; i++ {
+		id := fmt.Sprintf("run-%d", i)
+		if store.ShardOf(domain, id) != shard {
+			continue
+		}
+		run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{
+			Domain: domain, WorkflowId: id, WorkflowType: wt, TaskList: &shape.TaskList{Name: list},
+			ExecutionStartToCloseTimeout: "60", TaskStartToCloseTimeout: "NONE", ChildPolicy: shape.ChildPolicyTerminate,
+		})
+		must(err)
+		runs = append(runs, &shape.WorkflowExecution{WorkflowId: id, RunId: run.RunId})
+	}
+	// A lets the shard go; the timeouts pass while no one holds it.
+	a.eng.DropShard(shard)
+	must(a.st.Release(ctx, "A", la))
+	clk.Advance(2 * time.Minute)
+
+	b := startNode(t, url, "B", clk)
+	b.take(t, shard, time.Hour)
+	for _, we := range runs {
+		var n int
+		waitFor(t, func() bool {
+			hist, err := b.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: we, MaximumPageSize: 1000})
+			must(err)
+			n = countType(hist.Events, shape.EventTypeWorkflowExecutionTimedOut)
+			return n > 0
+		})
+		if n != 1 {
+			t.Fatalf("%s: %d WorkflowExecutionTimedOut, want 1", we.WorkflowId, n)
+		}
+	}
+	if _, ok := b.eng.owns(shard); !ok {
+		t.Fatal("B does not serve the shard it took")
+	}
+}

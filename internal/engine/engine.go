@@ -79,6 +79,7 @@ type Engine struct {
 
 	shardMu sync.RWMutex    // guards shards
 	shards  map[int32]int64 // a node of several: the shards it owns, with their leases' epochs
+	taking  map[int32]int64 // shards being taken (TakeShard), with their leases' epochs
 
 	execMu sync.RWMutex          // guards execs, open; taken after an execState's mu, never before
 	execs  map[string]*execState // open runs by run id
@@ -147,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 		wtypes:        map[store.TypeKey]*store.WorkflowType{},
 		execs:         map[string]*execState{},
 		shards:        map[int32]int64{},
+		taking:        map[int32]int64{},
 		open:          map[string]*execState{},
 		activityLists: newTaskLists(tokenActivity),
 		decisionLists: newTaskLists(tokenDecision),

@@ -53,7 +53,14 @@ func (e *Engine) fence(x *execState) *store.Fence {
 	if !e.clustered() {
 		return nil
 	}
-	epoch, _ := e.owns(x.shard) // a dropped shard's epoch 0 never holds
+	epoch, ok := e.owns(x.shard) // a dropped shard's epoch 0 never holds
+	if !ok {
+		// A deadline of a shard being taken fires as its runs are
+		// restored: it writes under the lease being taken.
+		e.shardMu.RLock()
+		epoch = e.taking[x.shard]
+		e.shardMu.RUnlock()
+	}
 	return &store.Fence{Node: e.cfg.Node, Shard: x.shard, Epoch: epoch}
 }
 
@@ -77,10 +84,27 @@ func (e *Engine) TakeShard(ctx context.Context, shard int32, epoch int64) error 
 	if err != nil {
 		return fmt.Errorf("load shard %d: %w", shard, err)
 	}
+	// Calls about the shard's runs wait (answer errNotOwner) until every
+	// run is in memory, or a start could open a second run of a workflow
+	// id not loaded yet; but deadlines restored here may fire at once, and
+	// write under the lease being taken.
+	e.shardMu.Lock()
+	e.taking[shard] = epoch
+	e.shardMu.Unlock()
 	e.restoreRuns(snap)
 	e.shardMu.Lock()
-	e.shards[shard] = epoch
+	_, still := e.taking[shard]
+	delete(e.taking, shard)
+	if still {
+		e.shards[shard] = epoch
+	}
 	e.shardMu.Unlock()
+	if !still {
+		// A write of a restored run found the lease gone (DropShard):
+		// whatever was restored goes too.
+		e.dropRuns(shard)
+		return fmt.Errorf("shard %d: its lease was lost while its runs were loaded", shard)
+	}
 	var runs []*execState
 	e.execMu.RLock()
 	for _, r := range snap.Executions {
@@ -103,11 +127,19 @@ func (e *Engine) TakeShard(ctx context.Context, shard int32, epoch int64) error 
 func (e *Engine) DropShard(shard int32) {
 	e.shardMu.Lock()
 	_, ok := e.shards[shard]
+	_, taking := e.taking[shard]
 	delete(e.shards, shard)
+	delete(e.taking, shard)
 	e.shardMu.Unlock()
-	if !ok {
+	if !ok && !taking {
 		return
 	}
+	e.dropRuns(shard)
+}
+
+// dropRuns takes shard's runs out of memory and their tasks off this
+// node's lists.
+func (e *Engine) dropRuns(shard int32) {
 	var runs []*execState
 	e.execMu.Lock()
 	for id, x := range e.execs {
