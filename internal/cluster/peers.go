@@ -493,9 +493,9 @@ var hopHeaders = map[string]bool{
 // whether it did. A call that was forwarded already is not forwarded
 // again (the caller answers the retryable fault), nor is one whose owner
 // is unknown or unreachable.
-func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool) {
+func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool, error) {
 	if r.Header.Get(forwardedHeader) != "" {
-		return 0, false
+		return 0, false, nil
 	}
 	var resp *http.Response
 	tried, reread := "", false
@@ -509,7 +509,7 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 			continue
 		}
 		if err != nil || o == nil || o.Node == tried {
-			return 0, false
+			return 0, false, nil
 		}
 		tried = o.Node
 		resp, err = p.forwardTo(r, body, o.Addr)
@@ -521,8 +521,12 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 			break
 		}
 		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
-			p.log.Debug("forwarding a call to its shard's owner failed", "shard", shard, "owner", o.Node, "err", err)
-			return 0, false
+			if r.Context().Err() != nil {
+				return 0, false, nil // the client left: no one to answer
+			}
+			// The call may have reached the owner: only the client may
+			// try it again.
+			return 0, false, fmt.Errorf("forward to %s (%s): %w", o.Node, o.Addr, err)
 		}
 		if moved {
 			resp.Body.Close()
@@ -539,7 +543,7 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 	}
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
-	return resp.StatusCode, true
+	return resp.StatusCode, true, nil
 }
 
 // forwardTo sends a client's call, as it came, to addr.

@@ -105,9 +105,10 @@ type Observer interface {
 // Forwarder passes a call the engine answered with swf.NotOwner (before
 // doing anything) to the node that serves the shard, and writes that
 // node's answer; it reports whether it did, and that answer's status
-// (cluster.Peers).
+// (cluster.Peers). An error means the call reached the owner but no
+// answer came back: its outcome is unknown, and nothing was written.
 type Forwarder interface {
-	Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool)
+	Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool, error)
 }
 
 // ForwardTo makes the handler forward calls for other nodes' shards
@@ -312,8 +313,16 @@ func (h *Handler) serve(ex *exchange) {
 	out, err := rt.call(ctx, in)
 	var notOwner *swf.NotOwner
 	if err != nil && h.forward != nil && errors.As(err, &notOwner) {
-		if status, ok := h.forward.Forward(ex.w, r, body, notOwner.Shard); ok {
+		status, ok, ferr := h.forward.Forward(ex.w, r, body, notOwner.Shard)
+		if ok {
 			ex.status = status // the owner logs and counts the call's outcome
+			return
+		}
+		if ferr != nil {
+			// Not the retryable "not here" fault: the owner may have
+			// acted on the call before it failed to answer.
+			h.log.Warn("forwarded call got no answer", "request_id", ex.id, "op", op, "err", ferr)
+			h.fault(ex, swf.InternalFailure, "the node that serves this call failed before it answered; the call may or may not have taken effect")
 			return
 		}
 	}

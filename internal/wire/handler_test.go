@@ -45,6 +45,8 @@ func (e *fakeEngine) DescribeDomain(ctx context.Context, in *shape.DescribeDomai
 		panic("kaboom")
 	case "nil":
 		return nil, nil
+	case "elsewhere":
+		return nil, &swf.NotOwner{Shard: 7, Fault: swf.NewFault(swf.ServiceUnavailable, "not here")}
 	}
 	return &shape.DomainDetail{
 		Configuration: &shape.DomainConfiguration{WorkflowExecutionRetentionPeriodInDays: "7"},
@@ -581,3 +583,41 @@ func (extraOutputEngine) DeprecateDomain(ctx context.Context, in *shape.Deprecat
 type noContextEngine struct{}
 
 func (noContextEngine) DeprecateDomain(in *shape.DeprecateDomainInput) error { return nil }
+
+// forwarder is a Forwarder that answers as told.
+type forwarder struct {
+	ok    bool
+	err   error
+	shard int32
+}
+
+func (f *forwarder) Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool, error) {
+	f.shard = shard
+	if f.ok {
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(`{"forwarded":true}`))
+		return http.StatusOK, true, nil
+	}
+	return 0, false, f.err
+}
+
+// TestForward: a call the engine refuses as another node's (swf.NotOwner)
+// goes to the forwarder with its shard; if the forwarder cannot pass it on,
+// the client gets the retryable 503; if it passed it on but got no answer,
+// the client gets InternalFailure, since the call may have taken effect.
+func TestForward(t *testing.T) {
+	b := setup(t, swf.DefaultLimits())
+	f := &forwarder{ok: true}
+	b.handler.(*Handler).ForwardTo(f)
+	if a := b.call(t, "DescribeDomain", `{"name":"elsewhere"}`); a.Status != http.StatusOK || f.shard != 7 {
+		t.Fatalf("forwarded call: %d %s (shard %d), want the forwarder's 200 for shard 7", a.Status, a.Body, f.shard)
+	}
+	f.ok = false
+	if a := b.call(t, "DescribeDomain", `{"name":"elsewhere"}`); a.Status != http.StatusServiceUnavailable || !strings.HasSuffix(a.Type, swf.ServiceUnavailable) {
+		t.Fatalf("not forwarded: %d %s, want 503 %s", a.Status, a.Type, swf.ServiceUnavailable)
+	}
+	f.err = errors.New("connection reset by peer")
+	if a := b.call(t, "DescribeDomain", `{"name":"elsewhere"}`); a.Status != http.StatusInternalServerError || !strings.HasSuffix(a.Type, swf.InternalFailure) {
+		t.Fatalf("forwarded without an answer: %d %s, want 500 %s", a.Status, a.Type, swf.InternalFailure)
+	}
+}
