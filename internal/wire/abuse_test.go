@@ -89,13 +89,44 @@ func TestFaultLinesBounded(t *testing.T) {
 	if len(lines) > 2*faultLinesPerSecond+1 {
 		t.Fatalf("%d faults wrote %d lines, want at most %d a second", flood+1, len(lines), faultLinesPerSecond)
 	}
-	last := lines[len(lines)-1]
-	_, after, ok := strings.Cut(last, "fault_lines_left_out=")
-	left, err := strconv.Atoi(strings.Fields(after + " ")[0])
-	if !ok || err != nil {
+	if last := lines[len(lines)-1]; !strings.Contains(last, "fault_lines_left_out=") {
 		t.Fatalf("the line after the flood does not say how many were left out: %s", last)
+	}
+	// A flood across a second's end is said in two lines.
+	left := 0
+	for _, line := range lines {
+		if _, after, ok := strings.Cut(line, "fault_lines_left_out="); ok {
+			n, err := strconv.Atoi(strings.Fields(after + " ")[0])
+			if err != nil {
+				t.Fatalf("fault_lines_left_out is not a number: %s", line)
+			}
+			left += n
+		}
 	}
 	if got := len(lines) + left; got != flood+1 {
 		t.Errorf("%d lines written + %d left out = %d, want every one of the %d faults", len(lines), left, got, flood+1)
+	}
+}
+
+// TestLineLimiter: faultLinesPerSecond lines a second pass; the first to
+// pass after some were left out says how many, across seconds.
+func TestLineLimiter(t *testing.T) {
+	var l lineLimiter
+	t0 := time.Unix(1000, 0)
+	for i := range faultLinesPerSecond {
+		if ok, dropped := l.allow(t0.Add(time.Duration(i) * time.Millisecond)); !ok || dropped != 0 {
+			t.Fatalf("line %d: got %v, %d left out; want it written", i, ok, dropped)
+		}
+	}
+	for range 5 {
+		if ok, _ := l.allow(t0.Add(900 * time.Millisecond)); ok {
+			t.Fatalf("line %d of a second passed", faultLinesPerSecond+1)
+		}
+	}
+	if ok, dropped := l.allow(t0.Add(time.Second)); !ok || dropped != 5 {
+		t.Fatalf("first line of the next second: got %v, %d left out; want it written, saying 5", ok, dropped)
+	}
+	if ok, dropped := l.allow(t0.Add(time.Second + time.Millisecond)); !ok || dropped != 0 {
+		t.Fatalf("second line of the next second: got %v, %d left out; want it written, saying nothing", ok, dropped)
 	}
 }
