@@ -182,14 +182,16 @@ func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	srv := startLimited(t, Config{IdleTimeout: 300 * time.Millisecond})
 	c := dial(t, srv)
+	start := time.Now() // the idle time starts after this
 	if _, err := io.WriteString(c, rawRequest("ListDomains", `{"registrationStatus":"REGISTERED"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if resp, body, err := answer(c, 5*time.Second); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("call: %v %v %s", resp, err, body)
 	}
-	if took := closedWithin(t, c, 5*time.Second); took < 200*time.Millisecond {
-		t.Errorf("closed after %v, before the idle timeout", took)
+	closedWithin(t, c, 5*time.Second)
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("closed %v after the call was sent, before the idle timeout", took)
 	}
 }
 
@@ -212,7 +214,7 @@ func TestDeeplyNested(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if took := time.Since(start); took > time.Second {
+		if took := time.Since(start); took > 2*time.Second {
 			t.Errorf("%s: answered after %v", name, took)
 		}
 		if resp.StatusCode != 400 || !strings.Contains(got, "SerializationException") || !strings.Contains(got, "nested more than") {
