@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,19 +121,21 @@ func TestSmoke(t *testing.T) {
 					t.Errorf("abuse run: memory %+v, want the peak RSS", m)
 				}
 				// Every abuser met the limit meant for it, and nothing else.
-				for kind, want := range map[string]string{
-					"idle":                "connections closed by the server",
-					"slow headers":        "cut off",
-					"slow body":           "cut off with 400",
-					"bad signatures":      "answered 400",
-					"oversized or nested": "answered 4",
+				for kind, want := range map[string][]string{
+					"idle":           {"connections closed by the server"},
+					"slow headers":   {"cut off"},
+					"slow body":      {"cut off with 400"},
+					"bad signatures": {"answered 400"},
+					// A 2 MiB body still being sent when the server has
+					// answered 413 and closed may see the reset first.
+					"oversized or nested": {"answered 4", "connection reset"},
 				} {
 					got := r.Abuse[kind]
 					if len(got) == 0 {
 						t.Errorf("%s: nothing happened", kind)
 					}
 					for outcome, n := range got {
-						if !strings.HasPrefix(outcome, want) {
+						if !slices.ContainsFunc(want, func(w string) bool { return strings.HasPrefix(outcome, w) }) {
 							t.Errorf("%s: %d %q, want only %q", kind, n, outcome, want)
 						}
 					}
