@@ -60,7 +60,7 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	readHeaderTimeout := fs.Duration("read-header-timeout", server.DefaultReadHeaderTimeout, "close a connection whose request headers have not all arrived within this `duration` (silent connections too)")
 	readBodyTimeout := fs.Duration("read-body-timeout", server.DefaultReadBodyTimeout, "close a connection whose request body has not all arrived within this `duration` after its headers")
 	idleTimeout := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle for this `duration` between requests")
-	retentionSweep := fs.Duration("retention-sweep", time.Hour, "how often closed executions past their domain's retention period are deleted (`duration`)")
+	retentionSweep := fs.Duration("retention-sweep", time.Hour, "delete closed executions past their domain's retention period every `duration`")
 	clusterOn := fs.Bool("cluster", false, "run as one node of several sharing the --database (PostgreSQL): each node serves some shards of the executions and forwards other calls to their owners (docs/operations.md)")
 	advertise := fs.String("advertise", "", "`HOST:PORT` other nodes reach this one at (--cluster); default the --listen address")
 	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "how long a node's shard leases last unrenewed (--cluster): a dead node's shards pass to the others within about this long")
