@@ -295,6 +295,13 @@ type Params struct {
 	DetailsBytes     int     `json:"details_bytes,omitempty"`
 	Rate             float64 `json:"rate,omitempty"`
 	Probes           int     `json:"probes,omitempty"`
+
+	IdleConns   int     `json:"idle_conns,omitempty"`   // abuse
+	LongPolls   int     `json:"long_polls,omitempty"`   // abuse
+	SlowClients int     `json:"slow_clients,omitempty"` // abuse
+	Flooders    int     `json:"flooders,omitempty"`     // abuse
+	FloodRate   float64 `json:"flood_rate,omitempty"`   // abuse
+	SampleEvery float64 `json:"sample_s,omitempty"`     // soak
 }
 
 // Result is one target's figures.
@@ -388,6 +395,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			HeartbeatTimeout: o.HeartbeatTimeout, PerWorkflow: o.PerWorkflow, Deciders: o.deciders(),
 			DetailsBytes: o.DetailsBytes, Rate: o.Rate, Probes: o.Probes,
 		},
+	}
+	if o.Scenario == "abuse" {
+		rep.Params.IdleConns, rep.Params.LongPolls, rep.Params.SlowClients = max(o.IdleConns, 0), max(o.LongPolls, 0), max(o.SlowClients, 0)
+		rep.Params.Flooders, rep.Params.FloodRate = max(o.Flooders, 0), o.FloodRate
+	}
+	if o.Scenario == "soak" {
+		rep.Params.SampleEvery = o.SampleEvery.Seconds()
 	}
 	var failed []string
 	for _, spec := range o.Targets {
@@ -573,6 +587,14 @@ func printReport(w io.Writer, rep *Report) {
 	param("deciders", p.Deciders, rep.Scenario == "timers")
 	param("details-bytes", p.DetailsBytes, p.DetailsBytes > 0)
 	param("rate", p.Rate, p.Rate > 0)
+	if rep.Scenario == "abuse" {
+		param("idle-conns", p.IdleConns, true)
+		param("long-polls", p.LongPolls, true)
+		param("slow-clients", p.SlowClients, true)
+		param("flooders", p.Flooders, true)
+		param("flood-rate", p.FloodRate, true)
+	}
+	param("sample", fmt.Sprintf("%gs", p.SampleEvery), p.SampleEvery > 0)
 	fmt.Fprintf(w, "params: %s\n", strings.Join(params, " "))
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, "target %s (%s %s)", r.Target, r.Kind, r.Endpoint)
