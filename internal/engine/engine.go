@@ -203,64 +203,75 @@ func (e *Engine) restoreRuns(snap *store.Snapshot) {
 		}
 		return a.ScheduledEventID < b.ScheduledEventID
 	})
+	// Deadlines are armed once every run is whole: one already due fires
+	// at once, and must find the run's activities and timers in place.
+	var ds []deadline
 	for _, x := range snap.Executions {
-		e.restoreExecution(x)
+		ds = e.restoreExecution(x, ds)
 	}
 	for _, a := range snap.Activities {
 		x := e.openState(a.RunID)
 		if x == nil {
 			continue // left behind by a run that closed; harmless
 		}
-		e.restoreActivity(x, a)
+		ds = e.restoreActivity(x, a, ds)
 	}
 	for _, t := range snap.Timers {
 		x := e.openState(t.RunID)
 		if x == nil {
 			continue
 		}
+		x.mu.Lock()
 		x.timers[t.TimerID] = t
-		e.timers.add(deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
+		x.mu.Unlock()
+		ds = append(ds, deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
+	}
+	for _, d := range ds {
+		e.timers.add(d)
 	}
 }
 
-func (e *Engine) restoreExecution(r *store.Execution) {
+// restoreExecution puts run r in memory, its decision task on its list,
+// and returns ds with its deadlines.
+func (e *Engine) restoreExecution(r *store.Execution, ds []deadline) []deadline {
 	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{},
 		shard: store.ShardOf(r.Domain, r.Info.Execution.WorkflowId)}
+	x.mu.Lock() // uncontended: x is not published yet
+	defer x.mu.Unlock()
 	e.execMu.Lock()
 	e.execs[r.Info.Execution.RunId] = x
 	e.open[openKey(r.Domain, r.Info.Execution.WorkflowId)] = x
 	e.execMu.Unlock()
 	runID := r.Info.Execution.RunId
 	if !r.ExpiresAt.IsZero() {
-		e.timers.add(deadline{at: r.ExpiresAt, kind: tExecution, runID: runID})
+		ds = append(ds, deadline{at: r.ExpiresAt, kind: tExecution, runID: runID})
 	}
 	if r.DecisionStartedID != 0 {
-		e.timers.add(deadline{at: r.DecisionStartedAt.Add(seconds(durationOf(r.Config.TaskStartToCloseTimeout))), kind: tDecisionStartToClose, runID: runID, eventID: r.DecisionScheduledID, nonce: uint64(r.DecisionAttempt)})
+		ds = append(ds, deadline{at: r.DecisionStartedAt.Add(seconds(durationOf(r.Config.TaskStartToCloseTimeout))), kind: tDecisionStartToClose, runID: runID, eventID: r.DecisionScheduledID, nonce: uint64(r.DecisionAttempt)})
 	} else if r.DecisionScheduledID != 0 {
 		p := decisionPending(r)
-		x.mu.Lock()
 		x.decision = p
 		e.enqueue(p, nil)
-		x.mu.Unlock()
 		if r.DecisionScheduleToStart > 0 {
-			e.timers.add(deadline{at: r.DecisionScheduledAt.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: runID, eventID: r.DecisionScheduledID})
+			ds = append(ds, deadline{at: r.DecisionScheduledAt.Add(seconds(r.DecisionScheduleToStart)), kind: tDecisionScheduleToStart, runID: runID, eventID: r.DecisionScheduledID})
 		}
 	}
+	return ds
 }
 
-func (e *Engine) restoreActivity(x *execState, a *store.Activity) {
+// restoreActivity puts activity a of run x in memory, on its list if it
+// waits for a worker, and returns ds with its deadlines.
+func (e *Engine) restoreActivity(x *execState, a *store.Activity, ds []deadline) []deadline {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	s := &actState{a: a}
 	x.acts[a.ScheduledEventID] = s
 	x.actIDs[a.ActivityID] = a.ScheduledEventID
 	if a.StartedEventID == 0 {
 		s.p = activityPending(x.e, a)
-		x.mu.Lock()
 		e.enqueue(s.p, nil)
-		x.mu.Unlock()
 	}
-	for _, d := range activityDeadlines(a) {
-		e.timers.add(d)
-	}
+	return append(ds, activityDeadlines(a)...)
 }
 
 // Drain makes every waiting and future long poll answer empty at once. The
