@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -60,16 +61,23 @@ type roundRobin struct {
 }
 
 func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The body is read once and sent from memory each time: the SDK's own
+	// GetBody gives a stream the first attempt already used up, which a
+	// node then waited on, half sent, and refused.
+	var body []byte
 	var err error
+	if req.Body != nil {
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
 	for range rr.hosts {
 		host := rr.hosts[rr.next.Add(1)%uint64(len(rr.hosts))]
 		r := req.Clone(req.Context())
 		r.URL.Host = host
-		if req.GetBody != nil {
-			if r.Body, err = req.GetBody(); err != nil {
-				return nil, err
-			}
-		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		var resp *http.Response
 		resp, err = rr.base.RoundTrip(r)
 		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
