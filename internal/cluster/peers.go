@@ -128,8 +128,12 @@ type Peers struct {
 	refreshedAt time.Time
 }
 
-// refreshEvery bounds how often a miss rereads the shard map.
-const refreshEvery = 50 * time.Millisecond
+// refreshEvery bounds how often a miss rereads the shard map; a call
+// waiting for a shard to get an owner rereads it every refreshWait.
+const (
+	refreshEvery = 50 * time.Millisecond
+	refreshWait  = 100 * time.Millisecond
+)
 
 // PeersConfig sets Peers up.
 type PeersConfig struct {
@@ -499,11 +503,20 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 	}
 	var resp *http.Response
 	tried, reread := "", false
+	// A shard being handed over has no owner for up to a tick: the call
+	// waits for the next one (reading the map again every refreshWait)
+	// rather than failing, for at most half a lease.
+	waitUntil := time.Now().Add(p.ttl / 2)
 	for {
 		o, err := p.route(shard)
-		if (err != nil || o == nil) && !reread {
-			// The map says this node, which just gave the shard up, or
-			// no one: read it again, once.
+		if err != nil && time.Now().Before(waitUntil) && r.Context().Err() == nil {
+			time.Sleep(refreshWait)
+			p.refresh(true)
+			continue
+		}
+		if err == nil && o == nil && !reread {
+			// The map says this node, which just gave the shard up:
+			// read it again, once.
 			p.refresh(true)
 			reread = true
 			continue
@@ -532,7 +545,6 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 			resp.Body.Close()
 		}
 		p.refresh(true)
-		reread = true
 	}
 	defer resp.Body.Close()
 	h := w.Header()
