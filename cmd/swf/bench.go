@@ -44,7 +44,10 @@ Endpoint (one is required; --compare adds more, run one after the other):
                         memory, storing nothing (heartbeat scenario only;
                         synthetic tokens, no set-up)
   --spawn-server PATH   run "PATH server" as a child (its RSS is measured)
-  --compare SPEC        also run against SPEC: a URL, server, noop or
+  --compare SPEC        also run against SPEC: a URL (several, comma-separated,
+                        are one cluster's nodes, called round-robin), server,
+                        noop, plain (net/http answering a constant, below the
+                        noop ceiling: what our wire layer costs) or
                         spawn:PATH, optionally LABEL=SPEC, and a URL may end
                         in ?pid=N (its server's process, for RSS and CPU);
                         repeatable
@@ -78,7 +81,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		conc     = fs.String("c", "", "concurrency `LIST`: heartbeaters, or pipelines for roundtrip (e.g. 1,4,16,64); default 16, roundtrip 8")
 		noClean  = fs.Bool("no-cleanup", false, "leave the set-up's workflows open on an external endpoint")
 	)
-	fs.Var(&compare, "compare", "also measure `SPEC` (URL, server, noop, spawn:PATH; LABEL=SPEC to name it); repeatable")
+	fs.Var(&compare, "compare", "also measure `SPEC` (URL, server, noop, plain, spawn:PATH; LABEL=SPEC to name it); repeatable")
 	fs.IntVar(&o.PID, "pid", 0, "`PID` of the --endpoint server, to report its RSS")
 	fs.BoolVar(&o.StockTransport, "sdk-transport", false, "use the SDK's default HTTP transport as is (it keeps 10 idle connections per host, so more concurrent callers reconnect)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow endpoints off the loopback interface")

@@ -116,7 +116,7 @@ func (a *abusers) notes() []string {
 // server's RSS and open files before, at the peak, and after, and what
 // happened to each kind of abuser.
 func runAbuse(ctx context.Context, t *target, o *Options, res *Result) error {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		return errNoop
 	}
 	if t.Kind == kindURL {

@@ -46,13 +46,13 @@ func runHeartbeat(ctx context.Context, t *target, o *Options, res *Result) error
 // it returns, and the workflows are terminated when ctx's run ends (by a
 // cleanup registered on res).
 func heartbeatTokens(ctx context.Context, c *awsswf.Client, t *target, o *Options, res *Result, scenario string) ([]string, error) {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		tokens := make([]string, o.Tasks)
 		for i := range tokens {
 			tokens[i] = syntheticToken()
 		}
 		res.Setup = &SetupResult{Tasks: o.Tasks, Synthetic: true}
-		res.Notes = append(res.Notes, "noop ceiling: no set-up; synthetic tokens, answered from memory without being read")
+		res.Notes = append(res.Notes, t.Label+": no set-up; synthetic tokens, answered from memory without being read")
 		return tokens, nil
 	}
 	f, err := newFixture(ctx, c, t, o, scenario)

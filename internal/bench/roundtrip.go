@@ -27,7 +27,7 @@ import (
 // long poll: a poll that finds nothing sleeps a second there; here none
 // does.) Latency is start to close as the client sees it.
 func runRoundtrip(ctx context.Context, t *target, o *Options, res *Result) error {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		return errNoop
 	}
 	c := newClient(t, o)

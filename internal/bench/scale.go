@@ -18,7 +18,7 @@ import (
 // --pid's, or this process's for --start-server, where it includes the
 // client and its K tokens (the Go heap figure then covers both too).
 func runScale(ctx context.Context, t *target, o *Options, res *Result) error {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		return errNoop
 	}
 	c := newClient(t, o)

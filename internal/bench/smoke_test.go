@@ -30,11 +30,11 @@ func TestSmoke(t *testing.T) {
 	}{
 		"Heartbeat": {
 			opts: func(o *Options) {
-				o.Scenario, o.Targets, o.Tasks, o.Concurrency = "heartbeat", []string{"server", "noop"}, 10, []int{1, 2}
+				o.Scenario, o.Targets, o.Tasks, o.Concurrency = "heartbeat", []string{"server", "noop", "plain"}, 10, []int{1, 2}
 			},
 			check: func(t *testing.T, rep *Report) {
-				if len(rep.Results) != 2 {
-					t.Fatalf("got %d results, want 2 (server, noop)", len(rep.Results))
+				if len(rep.Results) != 3 {
+					t.Fatalf("got %d results, want 3 (server, noop, plain)", len(rep.Results))
 				}
 				for _, r := range rep.Results {
 					if len(r.Runs) != 2 {
@@ -47,8 +47,10 @@ func TestSmoke(t *testing.T) {
 				if s := rep.Results[0].Setup; s == nil || s.Tasks != 10 || s.Synthetic {
 					t.Errorf("server set-up: got %+v, want 10 real tasks", s)
 				}
-				if s := rep.Results[1].Setup; s == nil || !s.Synthetic {
-					t.Errorf("noop set-up: got %+v, want synthetic", s)
+				for _, r := range rep.Results[1:] {
+					if s := r.Setup; s == nil || !s.Synthetic {
+						t.Errorf("%s set-up: got %+v, want synthetic", r.Target, s)
+					}
 				}
 			},
 		},

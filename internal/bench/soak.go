@@ -49,7 +49,7 @@ type Sample struct {
 // open. The domain's retention is 0 days, so that with a short
 // --retention-sweep the purge keeps the database bounded.
 func runSoak(ctx context.Context, t *target, o *Options, res *Result) error {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		return errNoop
 	}
 	c := newClient(t, o)

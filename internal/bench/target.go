@@ -28,6 +28,7 @@ const (
 	kindURL    = "url"    // any endpoint named by URL
 	kindServer = "server" // server.New in this process
 	kindNoop   = "noop"   // the ceiling: wire over noopEngine in this process
+	kindPlain  = "plain"  // below it: net/http reading the body and answering a constant
 	kindSpawn  = "spawn"  // `PATH server` as a child process
 )
 
@@ -86,14 +87,14 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 		label, spec = spec[:i], spec[i+1:]
 	}
 	switch {
-	case spec == kindServer, spec == kindNoop:
+	case spec == kindServer, spec == kindNoop, spec == kindPlain:
 		kind = spec
 	case strings.HasPrefix(spec, "spawn:"):
 		kind, arg = kindSpawn, strings.TrimPrefix(spec, "spawn:")
 	case strings.HasPrefix(spec, "http://"), strings.HasPrefix(spec, "https://"):
 		kind, arg = kindURL, strings.TrimSuffix(spec, "/")
 	default:
-		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop or spawn:PATH (optionally LABEL=...)", spec)
+		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop, plain or spawn:PATH (optionally LABEL=...)", spec)
 	}
 	if label == "" {
 		switch kind {
@@ -101,6 +102,8 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 			label = "openswf"
 		case kindNoop:
 			label = "noop"
+		case kindPlain:
+			label = "plain"
 		case kindSpawn:
 			label = "openswf(spawn)"
 		default:
@@ -133,6 +136,8 @@ func openTarget(ctx context.Context, spec string, o *Options) (*target, error) {
 		err = t.startServer(o)
 	case kindNoop:
 		err = t.startNoop()
+	case kindPlain:
+		err = t.startPlain()
 	case kindSpawn:
 		err = t.spawn(ctx, arg, o)
 	}
@@ -217,6 +222,32 @@ func (noopEngine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Rec
 	return &shape.ActivityTaskStatus{CancelRequested: false}, nil
 }
 
+// synthetic reports whether t answers heartbeats without state: no set-up,
+// made-up tokens, and no other scenario.
+func (t *target) synthetic() bool { return t.Kind == kindNoop || t.Kind == kindPlain }
+
+// plainAnswer is what the plain server answers every call: a heartbeat's
+// answer, as our wire layer encodes it.
+var plainAnswer = []byte(`{"cancelRequested":false}`)
+
+// plainHandler is the floor under the ceiling: no routing, decoding,
+// validation or encoding, only net/http reading the body and writing a
+// constant with the headers an SDK needs. The distance from it to noop is
+// what our wire layer costs.
+func plainHandler(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+	h.Set("Content-Length", strconv.Itoa(len(plainAnswer)))
+	w.Write(plainAnswer)
+}
+
+// startPlain runs the plain server in this process.
+func (t *target) startPlain() error {
+	return t.serveInProcess(http.HandlerFunc(plainHandler))
+}
+
 // startNoop runs the ceiling server in this process.
 func (t *target) startNoop() error {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -224,6 +255,11 @@ func (t *target) startNoop() error {
 	if err != nil {
 		return err
 	}
+	return t.serveInProcess(h)
+}
+
+// serveInProcess serves h on a free loopback port in this process.
+func (t *target) serveInProcess(h http.Handler) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ import (
 // polling, record the timeouts they see (once each), and close a workflow
 // when all its activities have timed out.
 func runTimers(ctx context.Context, t *target, o *Options, res *Result) error {
-	if t.Kind == kindNoop {
+	if t.synthetic() {
 		return errNoop
 	}
 	c := newClient(t, o)
