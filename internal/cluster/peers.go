@@ -271,7 +271,7 @@ func (p *Peers) Start(ctx context.Context, shard int32, r engine.StartRequest) (
 	return onOwner(ctx, p, shard, "start", r, func() (*engine.StartAnswer, error) { return p.eng.StartTask(ctx, r) })
 }
 
-// RegistryChanged implements engine.RegistryNotifier: every other live
+// RegistryChanged implements engine.Peers: every other live
 // node reloads the registry, all at once.
 func (p *Peers) RegistryChanged(ctx context.Context) error {
 	addrs := p.dir.others(p.self)
@@ -311,18 +311,18 @@ func (p *Peers) RegistryChanged(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Deliver implements engine.Transferer.
+// Deliver implements engine.Peers.
 func (p *Peers) Deliver(ctx context.Context, shard int32, d engine.Delivery) (*engine.DeliveryOutcome, error) {
 	return onOwner(ctx, p, shard, "deliver", d, func() (*engine.DeliveryOutcome, error) { return p.eng.DeliverTransfer(ctx, d) })
 }
 
-// ChildClosed implements engine.Transferer.
+// ChildClosed implements engine.Peers.
 func (p *Peers) ChildClosed(ctx context.Context, shard int32, c engine.ChildClose) error {
 	_, err := onOwner(ctx, p, shard, "child-closed", c, func() (none, error) { return none{}, p.eng.ChildClosedHere(c) })
 	return err
 }
 
-// ApplyChildPolicy implements engine.Transferer.
+// ApplyChildPolicy implements engine.Peers.
 func (p *Peers) ApplyChildPolicy(ctx context.Context, shard int32, a engine.ChildPolicyOrder) error {
 	_, err := onOwner(ctx, p, shard, "child-policy", a, func() (none, error) { return none{}, p.eng.ApplyChildPolicyHere(a) })
 	return err
@@ -424,48 +424,33 @@ func (p *Peers) verify(r *http.Request, name string, body []byte) error {
 }
 
 func (p *Peers) serve(ctx context.Context, name string, body []byte) (any, error) {
+	e := p.eng
 	switch name {
 	case "offer":
-		var offers []engine.TaskOffer
-		if err := json.Unmarshal(body, &offers); err != nil {
-			return nil, err
-		}
-		return struct{}{}, p.eng.OfferTask(offers)
+		return answer(body, func(o []engine.TaskOffer) (none, error) { return none{}, e.OfferTask(o) })
 	case "withdraw":
-		var o engine.TaskOffer
-		if err := json.Unmarshal(body, &o); err != nil {
-			return nil, err
-		}
-		p.eng.WithdrawTask(o)
-		return struct{}{}, nil
+		return answer(body, func(o engine.TaskOffer) (none, error) { e.WithdrawTask(o); return none{}, nil })
 	case "start":
-		var r engine.StartRequest
-		if err := json.Unmarshal(body, &r); err != nil {
-			return nil, err
-		}
-		return p.eng.StartTask(ctx, r)
+		return answer(body, func(r engine.StartRequest) (*engine.StartAnswer, error) { return e.StartTask(ctx, r) })
 	case "registry":
-		return struct{}{}, p.eng.ReloadRegistry(ctx)
+		return none{}, e.ReloadRegistry(ctx)
 	case "deliver":
-		var d engine.Delivery
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, err
-		}
-		return p.eng.DeliverTransfer(ctx, d)
+		return answer(body, func(d engine.Delivery) (*engine.DeliveryOutcome, error) { return e.DeliverTransfer(ctx, d) })
 	case "child-closed":
-		var c engine.ChildClose
-		if err := json.Unmarshal(body, &c); err != nil {
-			return nil, err
-		}
-		return struct{}{}, p.eng.ChildClosedHere(c)
+		return answer(body, func(c engine.ChildClose) (none, error) { return none{}, e.ChildClosedHere(c) })
 	case "child-policy":
-		var a engine.ChildPolicyOrder
-		if err := json.Unmarshal(body, &a); err != nil {
-			return nil, err
-		}
-		return struct{}{}, p.eng.ApplyChildPolicyHere(a)
+		return answer(body, func(a engine.ChildPolicyOrder) (none, error) { return none{}, e.ApplyChildPolicyHere(a) })
 	}
 	return nil, fmt.Errorf("unknown cluster call %q", name)
+}
+
+// answer decodes a node call's body as In and runs f on it.
+func answer[In, Out any](body []byte, f func(In) (Out, error)) (any, error) {
+	var in In
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, err
+	}
+	return f(in)
 }
 
 func rpcFail(w http.ResponseWriter, status int, err error) {

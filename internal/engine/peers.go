@@ -36,6 +36,17 @@ type Peers interface {
 	// Start asks the owner of shard, the shard of the task's run, to
 	// start it (Engine.StartTask there).
 	Start(ctx context.Context, shard int32, r StartRequest) (*StartAnswer, error)
+	// RegistryChanged tells every other node to reload the registry
+	// (registry.go).
+	RegistryChanged(ctx context.Context) error
+	// Deliver carries out a transfer at the owner of shard, the target's
+	// (transfer_remote.go).
+	Deliver(ctx context.Context, shard int32, d Delivery) (*DeliveryOutcome, error)
+	// ChildClosed tells a parent, at the owner of shard, that a child closed.
+	ChildClosed(ctx context.Context, shard int32, c ChildClose) error
+	// ApplyChildPolicy applies a closed parent's policy to a child at the
+	// owner of shard.
+	ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolicyOrder) error
 }
 
 // TaskOffer names a task another node queues on a list homed here.
@@ -154,14 +165,21 @@ func (e *Engine) sendOffers(shard int32, ps []*pending) {
 	}
 	if err != nil {
 		e.log.Debug("offering tasks to their task list's home failed; offering again later", "shard", shard, "tasks", len(ps), "err", err)
-		e.remote.mu.Lock()
-		if e.remote.unsent == nil {
-			e.remote.unsent = map[*pending]struct{}{}
-		}
-		for _, p := range ps {
-			e.remote.unsent[p] = struct{}{}
-		}
-		e.remote.mu.Unlock()
+		e.offerLater(ps)
+	}
+}
+
+// offerLater marks ps to be offered to their lists' homes at the next
+// Reconcile.
+func (e *Engine) offerLater(ps []*pending) {
+	e.remote.mu.Lock()
+	defer e.remote.mu.Unlock()
+	if e.remote.unsent == nil {
+		e.remote.unsent = map[*pending]struct{}{}
+	}
+	for _, p := range ps {
+		p.away.Store(true)
+		e.remote.unsent[p] = struct{}{}
 	}
 }
 
@@ -348,18 +366,7 @@ func (e *Engine) listHomeMoved(shard int32) {
 			own = append(own, l.empty()...)
 		}
 	}
-	if len(own) == 0 {
-		return
-	}
-	e.remote.mu.Lock()
-	if e.remote.unsent == nil {
-		e.remote.unsent = map[*pending]struct{}{}
-	}
-	for _, p := range own {
-		p.away.Store(true)
-		e.remote.unsent[p] = struct{}{}
-	}
-	e.remote.mu.Unlock()
+	e.offerLater(own)
 }
 
 // decisionPending is the pending decision task of run r.

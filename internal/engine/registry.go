@@ -22,12 +22,6 @@ import (
 // registryShard is the shard whose owner writes the registry.
 var registryShard = store.ShardOf("", "\x00registry")
 
-// RegistryNotifier is the part of Peers that tells every other node the
-// registry changed. Peers implementations that have it are called.
-type RegistryNotifier interface {
-	RegistryChanged(ctx context.Context) error
-}
-
 // lockRegistry takes the registry's write lock, on its owner.
 func (e *Engine) lockRegistry() error {
 	if _, ok := e.owns(registryShard); !ok {
@@ -56,7 +50,7 @@ func (e *Engine) applyRegistry(c *store.Change) error {
 	} else if err != nil {
 		return e.storageFailed(err)
 	}
-	if n, ok := e.cfg.Peers.(RegistryNotifier); ok && e.clustered() {
+	if n := e.cfg.Peers; n != nil && e.clustered() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := n.RegistryChanged(ctx); err != nil {

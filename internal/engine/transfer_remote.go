@@ -19,18 +19,6 @@ import (
 // the effect is still due; a run's next owner also redrives it when it
 // takes the shard.
 
-// Transferer is the part of Peers that carries effects across runs of
-// different nodes. Peers implementations that have it are called.
-type Transferer interface {
-	// Deliver carries out a transfer at the owner of shard, the target's.
-	Deliver(ctx context.Context, shard int32, d Delivery) (*DeliveryOutcome, error)
-	// ChildClosed tells a parent, at the owner of shard, that a child closed.
-	ChildClosed(ctx context.Context, shard int32, c ChildClose) error
-	// ApplyChildPolicy applies a closed parent's policy to a child at the
-	// owner of shard.
-	ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolicyOrder) error
-}
-
 // Delivery is a transfer for a run of another node.
 type Delivery struct {
 	Domain   string
@@ -67,15 +55,10 @@ type ChildPolicyOrder struct {
 // again.
 const transferRetry = time.Second
 
-func (e *Engine) transferer() Transferer {
-	t, _ := e.cfg.Peers.(Transferer)
-	return t
-}
-
 // remoteShard is the shard of domain's workflowID when another node
 // serves it (ok), on a node of several that can reach the others.
 func (e *Engine) remoteShard(domain, workflowID string) (int32, bool) {
-	if !e.clustered() || e.transferer() == nil {
+	if !e.clustered() || e.cfg.Peers == nil {
 		return 0, false
 	}
 	shard := store.ShardOf(domain, workflowID)
@@ -89,7 +72,7 @@ func (e *Engine) remoteShard(domain, workflowID string) (int32, bool) {
 func (e *Engine) deliverRemote(shard int32, domain string, src shape.WorkflowExecution, p store.Transfer, redrive bool) (*shape.WorkflowExecution, error, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err := e.transferer().Deliver(ctx, shard, Delivery{Domain: domain, Source: src, Transfer: p, Redrive: redrive})
+	out, err := e.cfg.Peers.Deliver(ctx, shard, Delivery{Domain: domain, Source: src, Transfer: p, Redrive: redrive})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,7 +89,7 @@ func (e *Engine) deliverRemote(shard int32, domain string, src shape.WorkflowExe
 }
 
 // DeliverTransfer carries out another node's transfer to a run of this
-// node (the receiving end of Transferer.Deliver).
+// node (the receiving end of Peers.Deliver).
 func (e *Engine) DeliverTransfer(ctx context.Context, d Delivery) (*DeliveryOutcome, error) {
 	if err := e.checkOwner(d.Domain, d.Transfer.WorkflowID); err != nil {
 		return nil, err
@@ -149,7 +132,7 @@ func (e *Engine) notifyParent(domain string, parent, child shape.WorkflowExecuti
 	if shard, remote := e.remoteShard(domain, parent.WorkflowId); remote {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := e.transferer().ChildClosed(ctx, shard, ChildClose{Domain: domain, Parent: parent, Child: child, Closing: *closing}); err != nil {
+		if err := e.cfg.Peers.ChildClosed(ctx, shard, ChildClose{Domain: domain, Parent: parent, Child: child, Closing: *closing}); err != nil {
 			e.retryLater("child closed", err, func() { e.notifyParent(domain, parent, child, closing) })
 		}
 		return
@@ -158,7 +141,7 @@ func (e *Engine) notifyParent(domain string, parent, child shape.WorkflowExecuti
 }
 
 // ChildClosedHere records, in a parent of this node, that a child closed
-// (the receiving end of Transferer.ChildClosed).
+// (the receiving end of Peers.ChildClosed).
 func (e *Engine) ChildClosedHere(c ChildClose) error {
 	if err := e.checkOwner(c.Domain, c.Parent.WorkflowId); err != nil {
 		return err
@@ -172,7 +155,7 @@ func (e *Engine) orderChildPolicy(domain string, child shape.WorkflowExecution, 
 	if shard, remote := e.remoteShard(domain, child.WorkflowId); remote {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := e.transferer().ApplyChildPolicy(ctx, shard, ChildPolicyOrder{Domain: domain, Child: child, Policy: policy}); err != nil {
+		if err := e.cfg.Peers.ApplyChildPolicy(ctx, shard, ChildPolicyOrder{Domain: domain, Child: child, Policy: policy}); err != nil {
 			e.retryLater("child policy", err, func() { e.orderChildPolicy(domain, child, policy) })
 		}
 		return
@@ -181,7 +164,7 @@ func (e *Engine) orderChildPolicy(domain string, child shape.WorkflowExecution, 
 }
 
 // ApplyChildPolicyHere applies a closed parent's policy to a child of this
-// node (the receiving end of Transferer.ApplyChildPolicy).
+// node (the receiving end of Peers.ApplyChildPolicy).
 func (e *Engine) ApplyChildPolicyHere(a ChildPolicyOrder) error {
 	if err := e.checkOwner(a.Domain, a.Child.WorkflowId); err != nil {
 		return err
