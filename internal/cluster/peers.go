@@ -92,19 +92,6 @@ func (d *Directory) set(owners map[int32]Place) []int32 {
 	return moved
 }
 
-// Nodes returns the addresses of the nodes that own a shard, but self.
-func (d *Directory) others(self string) map[string]string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	out := map[string]string{}
-	for _, o := range d.owners {
-		if o.Node != self {
-			out[o.Node] = o.Addr
-		}
-	}
-	return out
-}
-
 // Peers implements engine.Peers over HTTP, and forwards clients' calls
 // (wire.Forwarder).
 type Peers struct {
@@ -274,7 +261,9 @@ func (p *Peers) Start(ctx context.Context, shard int32, r engine.StartRequest) (
 // RegistryChanged implements engine.Peers: every other live
 // node reloads the registry, all at once.
 func (p *Peers) RegistryChanged(ctx context.Context) error {
-	addrs := p.dir.others(p.self)
+	// The live nodes of the last tick (every shard owner is one), and
+	// those the database knows now.
+	addrs := map[string]string{}
 	p.mu.Lock()
 	for id, a := range p.extra {
 		if id != p.self {
