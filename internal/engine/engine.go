@@ -72,10 +72,13 @@ type Engine struct {
 	drainOnce sync.Once
 	drain     chan struct{} // closed by Drain: long polls answer empty
 
-	regMu   sync.RWMutex // guards domains, atypes, wtypes
-	domains map[string]*store.Domain
-	atypes  map[store.TypeKey]*store.ActivityType
-	wtypes  map[store.TypeKey]*store.WorkflowType
+	regMu  sync.RWMutex // guards domains, atypes, wtypes, regGen
+	regGen uint64       // counts this node's registry writes (registry.go)
+	// reloadMu makes registry reloads run one at a time (registry.go).
+	reloadMu sync.Mutex
+	domains  map[string]*store.Domain
+	atypes   map[store.TypeKey]*store.ActivityType
+	wtypes   map[store.TypeKey]*store.WorkflowType
 
 	shardMu sync.RWMutex    // guards shards
 	shards  map[int32]int64 // a node of several: the shards it owns, with their leases' epochs
@@ -178,7 +181,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
-	e.setRegistry(snap)
+	e.setRegistry(snap, nil)
 	e.restoreRuns(snap)
 	e.timers.start()
 	e.scheduleSweep()

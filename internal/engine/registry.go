@@ -50,6 +50,7 @@ func (e *Engine) applyRegistry(c *store.Change) error {
 	} else if err != nil {
 		return e.storageFailed(err)
 	}
+	e.regGen++ // e.regMu is held: a reload that read before this write is stale
 	if n := e.cfg.Peers; n != nil && e.clustered() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -67,16 +68,26 @@ func (e *Engine) ReloadRegistry(ctx context.Context) error {
 	if !ok || !e.clustered() {
 		return nil
 	}
+	// Reloads run one at a time, so a later one always sets what it read
+	// last (a tick's reload that read before a change must not overwrite
+	// the notice's reload that read after it); and one that read before
+	// this node wrote the registry itself leaves memory as the write left it.
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	e.regMu.RLock()
+	gen := e.regGen
+	e.regMu.RUnlock()
 	snap, err := sl.LoadRegistry(ctx)
 	if err != nil {
 		return fmt.Errorf("reload the registry: %w", err)
 	}
-	e.setRegistry(snap)
+	e.setRegistry(snap, &gen)
 	return nil
 }
 
-// setRegistry replaces the domains and types in memory with snap's.
-func (e *Engine) setRegistry(snap *store.Snapshot) {
+// setRegistry replaces the domains and types in memory with snap's, unless
+// gen is given and this node wrote the registry since it was read.
+func (e *Engine) setRegistry(snap *store.Snapshot, gen *uint64) {
 	domains := make(map[string]*store.Domain, len(snap.Domains))
 	for _, d := range snap.Domains {
 		domains[d.Info.Name] = d
@@ -90,6 +101,9 @@ func (e *Engine) setRegistry(snap *store.Snapshot) {
 		wtypes[store.TypeKey{Domain: t.Domain, Name: t.Info.WorkflowType.Name, Version: t.Info.WorkflowType.Version}] = t
 	}
 	e.regMu.Lock()
+	defer e.regMu.Unlock()
+	if gen != nil && *gen != e.regGen {
+		return
+	}
 	e.domains, e.atypes, e.wtypes = domains, atypes, wtypes
-	e.regMu.Unlock()
 }
