@@ -50,8 +50,9 @@ type Config struct {
 	// pass to the survivors within about LeaseTTL plus one tick. A tick is
 	// a third of it.
 	LeaseTTL time.Duration
-	// MovesPerTick bounds how many shards a tick takes or hands over, so
-	// a joining node takes its share gradually.
+	// MovesPerTick bounds how many held shards a tick hands over, so a
+	// joining node takes its share gradually (free and expired shards
+	// are taken at once).
 	MovesPerTick int
 	Log          *slog.Logger
 	// Peers, when set, routes by the shard map each tick reads.
