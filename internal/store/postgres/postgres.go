@@ -174,9 +174,14 @@ func (s *Store) Close() error {
 		<-s.done
 		s.w.Close()
 		s.r.Close()
-		// Last: the next owner finds everything written.
+		// Last: the next owner finds everything written. The lock is let
+		// go explicitly before the connection closes: the server ends a
+		// closed session's backend, and frees its locks, a moment later,
+		// and a server started right after this one returned would find
+		// the schema still held (seen in CI: TestSecondOwnerRefused).
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		s.owner.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
 		s.owner.Close(ctx)
 	})
 	return nil
