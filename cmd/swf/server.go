@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -64,6 +65,8 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	clusterOn := fs.Bool("cluster", false, "run as one node of several sharing the --database (PostgreSQL): each node serves some shards of the executions and forwards other calls to their owners (docs/operations.md)")
 	advertise := fs.String("advertise", "", "`HOST:PORT` other nodes reach this one at (--cluster); default the --listen address")
 	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "how long a node's shard leases last unrenewed (--cluster): a dead node's shards pass to the others within about this long")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `FILE` when the server stops (for docs/benchmarks.md)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to `FILE` when the server stops")
 	clockName := fs.String("clock", string(server.ClockReal), "how the server's clock moves, `MODE`: real; manual (starts at the real time and moves only when told, by swf clock advance); or auto-skip (runs in real time, and jumps to the next timer or timeout whenever no task is scheduled or started)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: swf server [flags]\n\nFlags:\n")
@@ -112,6 +115,15 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "swf server: unknown --log-format %q: want text or json\n", *logFormat)
 		return 2
+	}
+
+	if *cpuProfile != "" || *memProfile != "" {
+		finish, err := startProfiles(*cpuProfile, *memProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "swf server: %v\n", err)
+			return 1
+		}
+		defer finish(log)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -198,4 +210,40 @@ func parseLevel(name string) (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("unknown log level %q: want debug, info, warn or error", name)
+}
+
+// startProfiles starts a CPU profile into cpuFile, if named, and returns
+// what writes both profiles once the server has stopped, so a spawned
+// benchmark server can be profiled as deployed: in a process of its own.
+func startProfiles(cpuFile, memFile string) (func(*slog.Logger), error) {
+	var cpu *os.File
+	if cpuFile != "" {
+		f, err := os.Create(cpuFile)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		cpu = f
+	}
+	return func(log *slog.Logger) {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				log.Error("write CPU profile", "err", err)
+			}
+		}
+		if memFile == "" {
+			return
+		}
+		f, err := os.Create(memFile)
+		if err == nil {
+			err = errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+		}
+		if err != nil {
+			log.Error("write allocation profile", "err", err)
+		}
+	}, nil
 }

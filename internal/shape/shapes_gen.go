@@ -434,6 +434,9 @@ type DecisionTask struct {
 	TaskToken              string             `json:"taskToken"`
 	WorkflowExecution      *WorkflowExecution `json:"workflowExecution"`
 	WorkflowType           *WorkflowType      `json:"workflowType"`
+	// RawEvents, when not nil, is sent as events in place of Events:
+	// each one event's JSON, as stored.
+	RawEvents RawEvents `json:"-"`
 }
 
 // DecisionTaskCompletedEventAttributes is the SWF DecisionTaskCompletedEventAttributes structure.
@@ -812,6 +815,9 @@ type GetWorkflowExecutionHistoryInput struct {
 type History struct {
 	Events        []HistoryEvent `json:"events"`
 	NextPageToken string         `json:"nextPageToken,omitempty"`
+	// RawEvents, when not nil, is sent as events in place of Events:
+	// each one event's JSON, as stored.
+	RawEvents RawEvents `json:"-"`
 }
 
 // HistoryEvent is the SWF HistoryEvent structure.

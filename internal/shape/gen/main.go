@@ -231,6 +231,13 @@ func (g *generator) structure(name string, sh shapeModel) error {
 		}
 		g.p("\t%s %s `json:%s`\n", field, typ, strconv.Quote(tag))
 	}
+	if typ, ok := sh.Members["events"]; ok && typ.Shape == "HistoryEventList" {
+		// Events read from storage travel to the wire as they were
+		// stored, without a decode and an encode on the way (rawevents.go).
+		g.p("\t// RawEvents, when not nil, is sent as events in place of Events:\n")
+		g.p("\t// each one event's JSON, as stored.\n")
+		g.p("\tRawEvents RawEvents `json:\"-\"`\n")
+	}
 	g.p("}\n\n")
 	return nil
 }
