@@ -5,6 +5,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,13 +30,15 @@ const maxBatch = 512
 
 // Store is a SQLite-backed store.Store.
 type Store struct {
-	w      *sql.DB                // one connection: SQLite has one writer anyway
+	w      *sql.DB                // the writer's connection, and one for Secret
+	wc     *sql.Conn              // the writer goroutine's own connection
 	r      *sql.DB                // read-only pool; WAL lets it read while w writes
-	stmts  [nStatements]*sql.Stmt // on w
-	wal    *walFlusher            // used by the writer goroutine only
+	stmts  [nStatements]*sql.Stmt // on wc
+	wal    *walFlusher            // used by the flusher goroutine only
 	mu     sync.RWMutex           // guards closing queue against concurrent sends
 	shut   bool                   // Close was called
-	queue  chan *request
+	queue  chan *request          // changes waiting for the writer
+	flushQ chan committed         // committed batches waiting for the flusher
 	done   chan struct{}
 	closed sync.Once
 	log    *slog.Logger
@@ -42,7 +46,8 @@ type Store struct {
 
 	// failed is the first write or flush that storage failed (not a
 	// change the database refused), after which the writer refuses every
-	// change (writer goroutine only; see commit).
+	// change and the flusher answers none as durable (see commit).
+	failMu sync.Mutex
 	failed error
 	// fault, set by tests only, is asked before each commit and each
 	// flush; an error it returns stands for that step failing
@@ -107,8 +112,10 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// One connection is the writer goroutine's for the store's life; the
+	// other serves Secret, once per start.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
@@ -117,17 +124,35 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, wal: newWALFlusher(path), queue: make(chan *request, 8192), done: make(chan struct{}), log: log}
+	s := &Store{w: w, r: r, wal: newWALFlusher(path), queue: make(chan *request, 8192),
+		flushQ: make(chan committed, 1024), done: make(chan struct{}), log: log}
 	log.Debug("store opened", "path", path, "flush", s.wal.sync.name())
-	for i, q := range statements {
-		if s.stmts[i], err = w.Prepare(q); err != nil {
-			r.Close()
-			w.Close()
-			return nil, fmt.Errorf("prepare %q: %w", q, err)
-		}
+	if err := s.prepare(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
 	}
 	go s.writer()
+	go s.flusher()
 	return s, nil
+}
+
+// prepare takes the writer's connection and prepares every statement it
+// runs on it, BEGIN and COMMIT included: through database/sql's Tx each
+// transaction would parse "begin immediate" and "commit" again (a
+// seventh of a heartbeat's server CPU).
+func (s *Store) prepare() error {
+	var err error
+	if s.wc, err = s.w.Conn(context.Background()); err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	for i, q := range statements {
+		if s.stmts[i], err = s.wc.PrepareContext(context.Background(), q); err != nil {
+			s.wc.Close()
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // Close stops the writer after the queued changes are written.
@@ -139,7 +164,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		<-s.done
 	})
-	err := errors.Join(s.r.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.wc.Close(), s.w.Close())
 	if s.lock != nil {
 		s.lock.Close() // after the database: the next owner finds it closed
 	}
@@ -169,23 +194,86 @@ func (s *Store) Submit(c *store.Change) <-chan error {
 	return r.err
 }
 
+// committed is a batch whose transaction is over. A request whose err is
+// nil (errs nil: all of them) was committed and waits for the flush that
+// makes it durable; the others are answered with their error.
+type committed struct {
+	reqs  []*request
+	errs  []error
+	start time.Time
+}
+
+// writer commits batches and hands them to the flusher without waiting
+// for their flush, so the next batch is written while the disk works on
+// the last one: a writer that waited would spend most of its time
+// waiting (a flush is several times a commit), and every change queued
+// behind it would wait for two flushes instead of one.
 func (s *Store) writer() {
-	defer close(s.done)
-	defer s.wal.close()
+	defer close(s.flushQ)
 	batch := make([]*request, 0, maxBatch)
 	for r := range s.queue {
 		batch = store.Gather(batch, r, s.queue, maxBatch)
 		start := time.Now()
-		s.commit(batch)
-		if s.obs != nil {
-			s.obs.BatchCommitted(len(batch), time.Since(start))
-		}
+		s.flushQ <- s.commit(start, slices.Clone(batch))
 	}
 }
 
-// commit writes a batch in one transaction and flushes it. If the batch
-// fails, each change is retried alone so one bad change cannot fail its
-// neighbours.
+// flusher makes committed batches durable: one flush covers every batch
+// committed before it began, and nobody is answered before that.
+func (s *Store) flusher() {
+	defer close(s.done)
+	defer s.wal.close()
+	jobs := make([]committed, 0, 64)
+	var flushFailed error
+	for c := range s.flushQ {
+		jobs = store.Gather(jobs, c, s.flushQ, cap(jobs))
+		var err error
+		switch {
+		case flushFailed != nil:
+			// What was committed since the failed flush may sit on top
+			// of a hole, and a later flush may succeed without the
+			// pages the failed one lost: none of it is durable. (A
+			// failed write is another matter: what was committed before
+			// it stands, and the writer commits nothing after it.)
+			err = s.refused(flushFailed)
+		case waitsForFlush(jobs):
+			err = s.flush()
+			flushFailed = err
+			s.fail(err)
+		}
+		for _, j := range jobs {
+			for i, r := range j.reqs {
+				if j.errs != nil && j.errs[i] != nil {
+					r.err <- j.errs[i]
+				} else {
+					r.err <- err
+				}
+			}
+			if s.obs != nil {
+				s.obs.BatchCommitted(len(j.reqs), time.Since(j.start))
+			}
+		}
+		clear(jobs)
+	}
+}
+
+// waitsForFlush reports whether any request of jobs was committed.
+func waitsForFlush(jobs []committed) bool {
+	for _, j := range jobs {
+		if j.errs == nil {
+			return true
+		}
+		for _, err := range j.errs {
+			if err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// commit writes a batch in one transaction. If the batch fails, each
+// change is retried alone so one bad change cannot fail its neighbours.
 //
 // After storage first fails (a write or a flush, as opposed to a change
 // that breaks a constraint) the store refuses every later change without
@@ -193,62 +281,59 @@ func (s *Store) writer() {
 // later change of the same run, written on top of the hole, would make a
 // history with a gap. The engine stops the process on that first failure;
 // a restart reloads what is durable.
-func (s *Store) commit(batch []*request) {
-	if s.failed != nil {
-		for _, r := range batch {
-			r.err <- s.refused()
+func (s *Store) commit(start time.Time, batch []*request) committed {
+	c := committed{reqs: batch, start: start}
+	if failed := s.failure(); failed != nil {
+		c.errs = make([]error, len(batch))
+		for i := range batch {
+			c.errs[i] = s.refused(failed)
 		}
-		return
+		return c
 	}
-	err := s.tx(func(tx *sql.Tx) error {
+	err := s.tx(func() error {
 		for _, r := range batch {
-			if err := s.write(tx, r.ops); err != nil {
+			if err := s.write(r.ops); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err == nil || len(batch) == 1 {
-		err = s.flushed(err)
-		for _, r := range batch {
-			r.err <- err
-		}
+	if err == nil {
+		return c
+	}
+	c.errs = make([]error, len(batch))
+	if len(batch) == 1 {
+		c.errs[0] = err
 		s.fail(err)
-		return
+		return c
 	}
 	s.log.Error("batch commit failed; retrying changes one by one", "size", len(batch), "err", err)
-	errs := make([]error, len(batch))
-	written := false
 	for i, r := range batch {
-		if s.failed != nil {
+		if failed := s.failure(); failed != nil {
 			// An earlier change of the batch failed: this one may
 			// belong to the same run and must not land after a hole.
-			errs[i] = s.refused()
+			c.errs[i] = s.refused(failed)
 			continue
 		}
-		errs[i] = s.tx(func(tx *sql.Tx) error { return s.write(tx, r.ops) })
-		written = written || errs[i] == nil
-		s.fail(errs[i])
+		c.errs[i] = s.tx(func() error { return s.write(r.ops) })
+		s.fail(c.errs[i])
 	}
-	var flushErr error
-	if written {
-		flushErr = s.flush()
-	}
-	for i, r := range batch {
-		if errs[i] == nil {
-			errs[i] = flushErr
-		}
-		r.err <- errs[i]
-	}
-	s.fail(flushErr)
+	return c
 }
 
 // refused is the error of a change refused after the store failed.
-func (s *Store) refused() error {
-	return fmt.Errorf("not written, because an earlier write failed (%w); restart the server", s.failed)
+func (s *Store) refused(failed error) error {
+	return fmt.Errorf("not written, because an earlier write failed (%w); restart the server", failed)
 }
 
-// fail records the writer's first storage failure (err nil: none). A
+// failure is the store's first storage failure, or nil.
+func (s *Store) failure() error {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	return s.failed
+}
+
+// fail records the store's first storage failure (err nil: none). A
 // change that breaks a constraint (a bug upstream) fails alone: the
 // changes around it are written as usual.
 func (s *Store) fail(err error) {
@@ -256,18 +341,15 @@ func (s *Store) fail(err error) {
 	if errors.As(err, &coded) && coded.Code()&0xff == 19 { // SQLITE_CONSTRAINT
 		return
 	}
-	if err != nil && s.failed == nil {
+	if err == nil {
+		return
+	}
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	if s.failed == nil {
 		s.failed = err
 		s.log.Error("storage failed: refusing every later change until restart", "err", err)
 	}
-}
-
-// flushed makes a successful commit durable; a failed one wrote nothing.
-func (s *Store) flushed(commitErr error) error {
-	if commitErr != nil {
-		return commitErr
-	}
-	return s.flush()
 }
 
 // flush flushes the WAL. Its error says that the change was committed, so
@@ -288,22 +370,24 @@ func (s *Store) flush() error {
 	return nil
 }
 
-func (s *Store) tx(f func(*sql.Tx) error) error {
-	tx, err := s.w.Begin()
-	if err != nil {
-		return err
+// tx runs f inside BEGIN IMMEDIATE ... COMMIT on the writer's connection.
+func (s *Store) tx(f func() error) error {
+	if _, err := s.stmts[qBegin].Exec(); err != nil {
+		return fmt.Errorf("write failed, nothing of it was stored: begin: %w", err)
 	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return fmt.Errorf("write failed, nothing of it was stored: %w", err)
+	err := f()
+	if err == nil && s.fault != nil {
+		err = s.fault(stepCommit)
 	}
-	if s.fault != nil {
-		if err := s.fault(stepCommit); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("write failed, nothing of it was stored: %w", err)
+	if err == nil {
+		if _, err = s.stmts[qCommit].Exec(); err != nil {
+			err = fmt.Errorf("commit: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err != nil {
+		// A failed COMMIT may have ended the transaction already; the
+		// rollback's own error then only says there was none to end.
+		s.stmts[qRollback].Exec()
 		return fmt.Errorf("write failed, nothing of it was stored: %w", err)
 	}
 	return nil
@@ -311,7 +395,10 @@ func (s *Store) tx(f func(*sql.Tx) error) error {
 
 // Statements of the write path, prepared once on the writer connection.
 const (
-	qDomain = iota
+	qBegin = iota
+	qCommit
+	qRollback
+	qDomain
 	qActivityType
 	qWorkflowType
 	qDelActivityType
@@ -330,6 +417,9 @@ const (
 )
 
 var statements = [nStatements]string{
+	qBegin:           `BEGIN IMMEDIATE`,
+	qCommit:          `COMMIT`,
+	qRollback:        `ROLLBACK`,
 	qDomain:          `INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data`,
 	qActivityType:    `INSERT INTO activity_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`,
 	qWorkflowType:    `INSERT INTO workflow_types (domain, name, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (domain, name, version) DO UPDATE SET data = excluded.data`,
@@ -429,9 +519,9 @@ func encode(c *store.Change) ([]op, error) {
 	return ops, err
 }
 
-func (s *Store) write(tx *sql.Tx, ops []op) error {
+func (s *Store) write(ops []op) error {
 	for _, o := range ops {
-		if _, err := tx.Stmt(s.stmts[o.q]).Exec(o.args...); err != nil {
+		if _, err := s.stmts[o.q].Exec(o.args...); err != nil {
 			return fmt.Errorf("%s: %w", strings.Fields(statements[o.q])[0], err)
 		}
 	}
