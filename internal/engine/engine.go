@@ -167,7 +167,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("token key: %w", err)
 	}
-	e.tokens = tokenCodec{key: key}
+	e.tokens = newTokenCodec(key)
 	load := e.st.Load
 	if e.clustered() {
 		// A node of several loads runs shard by shard, as it takes them.

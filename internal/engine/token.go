@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"math"
 	"strings"
+	"sync"
 )
 
 // A task token names one attempt at one task: the domain, the run, the
@@ -65,7 +67,17 @@ func decodeTokenString(s string) ([]byte, error) {
 	return tokenEncoding.DecodeString(s)
 }
 
-type tokenCodec struct{ key []byte }
+type tokenCodec struct {
+	key  []byte
+	macs *sync.Pool // of keyed HMACs; nil: a new one each time
+}
+
+// newTokenCodec keeps keyed HMACs for reuse: hmac.New hashes the key
+// into two fresh SHA-256 states on every call, and every heartbeat
+// checks a token.
+func newTokenCodec(key []byte) tokenCodec {
+	return tokenCodec{key: key, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
 func (c tokenCodec) encode(t token) string {
 	b := make([]byte, 0, 64+len(t.Domain)+len(t.RunID))
@@ -88,9 +100,17 @@ func (c tokenCodec) encode(t token) string {
 }
 
 func (c tokenCodec) mac(b []byte) []byte {
-	m := hmac.New(sha256.New, c.key)
+	if c.macs == nil {
+		m := hmac.New(sha256.New, c.key)
+		m.Write(b)
+		return m.Sum(nil)[:macLen]
+	}
+	m := c.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write(b)
-	return m.Sum(nil)[:macLen]
+	sum := m.Sum(make([]byte, 0, sha256.Size))[:macLen]
+	c.macs.Put(m)
+	return sum
 }
 
 func (c tokenCodec) decode(s string, kind byte) (token, error) {
