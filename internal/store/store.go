@@ -71,6 +71,9 @@ type Store interface {
 	// Events returns events of one run in id order (or reverse), starting
 	// after AfterID (before BeforeID when Reverse), at most Limit.
 	Events(ctx context.Context, p *EventsParams) ([]shape.HistoryEvent, error)
+	// RawEvents is Events without the decoding: each event's stored JSON,
+	// which is byte for byte what the wire sends for it (RunEvent.Data).
+	RawEvents(ctx context.Context, p *EventsParams) (shape.RawEvents, error)
 	// ExecutionList returns a page of a domain's executions that match p,
 	// newest first (oldest first with Reverse) by start or close time.
 	ExecutionList(ctx context.Context, p *ExecutionListParams) ([]*Execution, error)
@@ -144,6 +147,7 @@ type EventsParams struct {
 	BeforeID int64 // reverse: events with id < BeforeID (0 = from the end)
 	Reverse  bool
 	Limit    int
+	UpTo     int64 // forward: events with id <= UpTo only (0 = no bound)
 }
 
 // ExecutionListParams filters executions of a domain. Zero fields do not
@@ -377,6 +381,12 @@ type Purge struct {
 type RunEvent struct {
 	RunID string
 	Event *shape.HistoryEvent
+	// Data, when set, is Event already encoded (json.Marshal): the engine
+	// encodes each event once and keeps the same bytes in its history
+	// cache, so drivers store Data as is rather than encode Event again.
+	// Stored events are sent to clients byte for byte (RawEvents), so
+	// whatever a driver stores must be exactly json.Marshal(Event).
+	Data []byte
 }
 
 // Empty reports whether the change writes nothing.

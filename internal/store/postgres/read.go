@@ -179,8 +179,17 @@ func limitArg(n int) any {
 	return int64(n)
 }
 
-// Events returns a page of a run's history.
+// Events returns a page of a run's history, decoded.
 func (s *Store) Events(ctx context.Context, p *store.EventsParams) ([]shape.HistoryEvent, error) {
+	raw, err := s.RawEvents(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return raw.Decode() // one slice of the right length (sqlite/read.go says why)
+}
+
+// RawEvents returns a page of a run's history as the stored JSON.
+func (s *Store) RawEvents(ctx context.Context, p *store.EventsParams) (shape.RawEvents, error) {
 	var q string
 	var args []any
 	if p.Reverse {
@@ -190,27 +199,23 @@ func (s *Store) Events(ctx context.Context, p *store.EventsParams) ([]shape.Hist
 		}
 		q, args = `SELECT data FROM events WHERE run_id = $1 AND event_id < $2 ORDER BY event_id DESC LIMIT $3`, []any{p.RunID, before, limitArg(p.Limit)}
 	} else {
-		q, args = `SELECT data FROM events WHERE run_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3`, []any{p.RunID, p.AfterID, limitArg(p.Limit)}
+		upTo := p.UpTo
+		if upTo <= 0 {
+			upTo = 1 << 62
+		}
+		q, args = `SELECT data FROM events WHERE run_id = $1 AND event_id > $2 AND event_id <= $3 ORDER BY event_id LIMIT $4`, []any{p.RunID, p.AfterID, upTo, limitArg(p.Limit)}
 	}
-	// Rows first, then one slice of the right length (sqlite/read.go says
-	// why: appending HistoryEvents copies ~500 bytes each time it grows).
 	rows, err := s.r.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	var raw [][]byte
+	out := shape.RawEvents{}
 	for rows.Next() {
-		raw = append(raw, append([]byte(nil), rows.RawValues()[0]...))
+		out = append(out, append([]byte(nil), rows.RawValues()[0]...))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	out := make([]shape.HistoryEvent, len(raw))
-	for i, data := range raw {
-		if err := json.Unmarshal(data, &out[i]); err != nil {
-			return nil, fmt.Errorf("decode event: %w", err)
-		}
 	}
 	return out, nil
 }

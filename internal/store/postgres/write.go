@@ -140,7 +140,10 @@ func (r *request) encode(c *store.Change) error {
 	if len(c.Events) > 0 {
 		runIDs, ids, data := make([]string, len(c.Events)), make([]int64, len(c.Events)), make([]string, len(c.Events))
 		for i, ev := range c.Events {
-			runIDs[i], ids[i], data[i] = ev.RunID, ev.Event.EventId, marshal(ev.Event)
+			runIDs[i], ids[i] = ev.RunID, ev.Event.EventId
+			if data[i] = string(ev.Data); ev.Data == nil {
+				data[i] = marshal(ev.Event)
+			}
 		}
 		add(qEvents, runIDs, ids, data)
 	}

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -23,6 +24,7 @@ func Exercise(t *testing.T, open Opener) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open) })
 	t.Run("HeartbeatKeepsData", func(t *testing.T) { testHeartbeat(t, open) })
 	t.Run("EventsPaging", func(t *testing.T) { testEvents(t, open) })
+	t.Run("RawEvents", func(t *testing.T) { testRawEvents(t, open) })
 	t.Run("ConcurrentSubmits", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("FailedChangeLeavesNothing", func(t *testing.T) { testFailedChange(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecret(t, open) })
@@ -307,5 +309,43 @@ func testOpenThenClosed(t *testing.T, open Opener) {
 	list, err := s.ExecutionList(ctx, &store.ExecutionListParams{Domain: "d", ByCloseTime: true, CloseFrom: t0, CloseTo: t0.Add(time.Hour), Limit: 10})
 	if err != nil || len(list) != 1 || list[0].NextEventID != 7 || !list[0].Info.CloseTimestamp.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("closed by close time: got %d runs, %v; want r1 with its last data and close time", len(list), err)
+	}
+}
+
+// testRawEvents: a raw page is each event's JSON exactly as encoding the
+// event gives it (clients receive these bytes as they are), Data given
+// with an event is what is stored, and UpTo bounds a forward page.
+func testRawEvents(t *testing.T, open Opener) {
+	s := open(t)
+	defer s.Close()
+	var evs []store.RunEvent
+	for i := int64(1); i <= 6; i++ {
+		evs = append(evs, event(i, shape.EventTypeMarkerRecorded))
+	}
+	// HTML characters, a non-ASCII one and a zero that AWS always sends.
+	evs[1].Event.MarkerRecordedEventAttributes = &shape.MarkerRecordedEventAttributes{MarkerName: "<a&b>", Details: "✓"}
+	evs[2].Event.WorkflowExecutionSignaledEventAttributes = &shape.WorkflowExecutionSignaledEventAttributes{SignalName: "s"}
+	pre, err := json.Marshal(evs[3].Event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs[3].Data = pre
+	apply(t, s, &store.Change{Events: evs})
+	ctx := context.Background()
+	raw, err := s.RawEvents(ctx, &store.EventsParams{RunID: "r1", AfterID: 1, UpTo: 4})
+	if err != nil || len(raw) != 3 {
+		t.Fatalf("got %d events, %v; want 2..4", len(raw), err)
+	}
+	for i, b := range raw {
+		want, _ := json.Marshal(evs[i+1].Event)
+		if string(b) != string(want) {
+			t.Errorf("event %d stored as\n%s\nwant\n%s", i+2, b, want)
+		}
+	}
+	if raw, _ := s.RawEvents(ctx, &store.EventsParams{RunID: "r1", Reverse: true, Limit: 2}); len(raw) != 2 {
+		t.Fatalf("got %d events, want 6, 5", len(raw))
+	}
+	if raw, err := s.RawEvents(ctx, &store.EventsParams{RunID: "none"}); err != nil || raw == nil || len(raw) != 0 {
+		t.Fatalf("got %v, %v; want an empty page, not nil", raw, err)
 	}
 }
