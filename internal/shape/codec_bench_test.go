@@ -80,3 +80,13 @@ func BenchmarkEncodeDecisionTask(b *testing.B) {
 		}
 	}
 }
+
+// encodeBuf is reused between answers, as the wire's pool reuses its
+// buffers.
+var encodeBuf []byte
+
+func encodeOutput(out any) ([]byte, error) {
+	b, err := shape.EncodeOutput(encodeBuf[:0], out)
+	encodeBuf = b
+	return b, err
+}

@@ -17,7 +17,8 @@ import (
 // outside the model, *UnknownOperationError. Any other error would reach
 // clients as an InternalFailure.
 //
-// What Decode accepts must also be stable: the decoded value, encoded as
+// The generated decoder must answer as the reference decoder does
+// (checkSameDecode). What Decode accepts must also be stable: the decoded value, encoded as
 // JSON, decodes again (it is still valid) to the same encoding.
 func FuzzDecode(f *testing.F) {
 	f.Add("RecordActivityTaskHeartbeat", []byte(`{"taskToken":"tok","details":"d"}`))
@@ -27,6 +28,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add("PollForDecisionTask", []byte(`{"domain":"d","taskList":{"name":"é"},"maximumPageSize":2147483648}`))
 	f.Add("NoSuchOperation", []byte(`{}`))
 	f.Fuzz(func(t *testing.T, op string, body []byte) {
+		checkSameDecode(t, op, body)
 		v, err := Decode(op, body)
 		checkDecoded(t, op, v, err)
 		if err != nil || v == nil {

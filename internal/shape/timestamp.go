@@ -25,24 +25,7 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return []byte(formatEpoch(t.Time)), nil
 }
 
-func formatEpoch(t time.Time) string {
-	ms := t.UnixMilli()
-	neg := ms < 0
-	if neg {
-		ms = -ms
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	b.WriteString(strconv.FormatInt(ms/1000, 10))
-	if frac := ms % 1000; frac != 0 {
-		s := fmt.Sprintf("%03d", frac)
-		b.WriteByte('.')
-		b.WriteString(strings.TrimRight(s, "0"))
-	}
-	return b.String()
-}
+func formatEpoch(t time.Time) string { return string(appendEpoch(nil, t)) }
 
 // UnmarshalJSON accepts epoch seconds as a JSON number (integer or
 // fraction) and, leniently, an RFC 3339 string. null leaves t unchanged.

@@ -1,5 +1,6 @@
 // Command gen reads the SWF wire model (model.json) and writes the Go types
-// for its shapes plus the operations table (shapes_gen.go).
+// for its shapes plus the operations table (shapes_gen.go), and the
+// decoders of the inputs and encoders of the answers (codecs_gen.go).
 //
 // It is run from the shape package directory via go:generate.
 package main
@@ -42,12 +43,15 @@ type shapeModel struct {
 	Member    *shapeRef           `json:"member"`
 	Enum      []string            `json:"enum"`
 	Exception bool                `json:"exception"`
+	Min       *int64              `json:"min"`
+	Max       *int64              `json:"max"`
 }
 
 func main() {
 	in := flag.String("in", "model.json", "model file to read")
 	always := flag.String("always", "always_sent.txt", "table of members sent even when zero")
 	out := flag.String("out", "shapes_gen.go", "Go file to write")
+	codecsOut := flag.String("codecs", "codecs_gen.go", "Go file to write the decoders and encoders to")
 	flag.Parse()
 
 	src, err := os.ReadFile(*in)
@@ -63,6 +67,13 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, code, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	codecs, err := generateCodecs(src, table)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*codecsOut, codecs, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

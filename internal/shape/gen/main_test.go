@@ -31,6 +31,30 @@ func TestGeneratedUpToDate(t *testing.T) {
 	}
 }
 
+// TestCodecsUpToDate checks the same of codecs_gen.go.
+func TestCodecsUpToDate(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := os.ReadFile("../always_sent.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := generateCodecs(src, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../codecs_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("codecs_gen.go is stale; run `go generate ./internal/shape`")
+	}
+}
+
 func TestCamel(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
