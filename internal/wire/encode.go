@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swf"
@@ -94,8 +95,10 @@ func (h *Handler) writeOutput(ex *exchange, out any) {
 		body = b
 	}
 	if out != nil {
-		shape.SendLists(out)
-		b, err := json.Marshal(out)
+		buf := outputBufs.Get().(*[]byte)
+		defer putOutputBuf(buf)
+		b, err := shape.EncodeOutput((*buf)[:0], out)
+		*buf = b
 		if err != nil {
 			h.internal(ex, fmt.Errorf("encode %s output: %w", ex.op, err))
 			return
@@ -103,6 +106,21 @@ func (h *Handler) writeOutput(ex *exchange, out any) {
 		body = b
 	}
 	h.write(ex, http.StatusOK, body)
+}
+
+// outputBufs holds the buffers answers are encoded into: the body is
+// copied into the connection's writer before write returns, so the buffer
+// serves the next answer instead of becoming garbage.
+var outputBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledOutput keeps the rare large answer (a history page) from
+// pinning its buffer in the pool.
+const maxPooledOutput = 64 << 10
+
+func putOutputBuf(b *[]byte) {
+	if cap(*b) <= maxPooledOutput {
+		outputBufs.Put(b)
+	}
 }
 
 func (h *Handler) write(ex *exchange, status int, body []byte) {
