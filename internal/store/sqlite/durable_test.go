@@ -47,9 +47,11 @@ func openRecording(t *testing.T) (*Store, *recordingSyncer) {
 	}
 	t.Cleanup(func() { s.Close() })
 	rec := &recordingSyncer{}
-	// Safe without a lock: the writer reads it only after receiving a
+	// Safe without a lock: a flusher reads it only after receiving a
 	// change, and the send below happens after this assignment.
-	s.wal.sync = rec
+	for _, wal := range s.wals {
+		wal.sync = rec
+	}
 	return s, rec
 }
 
@@ -271,4 +273,113 @@ func TestDataSyncerProbesTheDataDir(t *testing.T) {
 	if _, blocking := b.(blockingSyncer); !blocking || !strings.Contains(b.name(), "missing") {
 		t.Fatalf("probing a directory that does not exist: got %q, want the blocking flush naming why", b.name())
 	}
+}
+
+// orderSyncer logs, for each flush, which domains were committed when it
+// began and when it ended, so a test can check that every answer came
+// after a flush that began after its commit. The first flush waits for
+// hold to close, so later commits meet a flush under way.
+type orderSyncer struct {
+	s    *Store
+	hold chan struct{}
+	mu   sync.Mutex
+	log  []string
+	n    int
+}
+
+func (o *orderSyncer) name() string { return "order" }
+func (o *orderSyncer) close()       {}
+func (o *orderSyncer) datasync(*os.File) error {
+	rows, err := o.s.r.Query(`SELECT name FROM domains`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	o.mu.Lock()
+	o.n++
+	k := o.n
+	o.log = append(o.log, fmt.Sprintf("start %d %s", k, strings.Join(names, ",")))
+	o.mu.Unlock()
+	if k == 1 {
+		<-o.hold
+	}
+	o.add(fmt.Sprintf("end %d", k))
+	return nil
+}
+
+func (o *orderSyncer) add(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.log = append(o.log, line)
+}
+
+// With flushes overlapping, a change committed while a flush is under way
+// is answered only after a flush that began after its commit, never by
+// the flush that was already running.
+func TestAnsweredOnlyAfterAFlushBegunAfterItsCommit(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	o := &orderSyncer{s: s, hold: make(chan struct{})}
+	for _, wal := range s.wals {
+		wal.sync = o
+	}
+	first := s.Submit(domainChange("first"))
+	for o.count() == 0 { // the first flush is under way (and held)
+		runtime.Gosched()
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		name := fmt.Sprintf("d%02d", i)
+		wg.Go(func() {
+			if err := store.Apply(s, domainChange(name)); err != nil {
+				t.Error(err)
+			}
+			o.add("answer " + name)
+		})
+	}
+	time.Sleep(20 * time.Millisecond) // let later changes overtake the held flush
+	close(o.hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	o.add("answer first")
+	wg.Wait()
+
+	began := map[string]string{} // flush number -> domains committed when it began
+	durable := map[string]bool{} // domains covered by a flush that has ended
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, line := range o.log {
+		f := strings.Fields(line)
+		switch f[0] {
+		case "start":
+			began[f[1]] = ""
+			if len(f) > 2 {
+				began[f[1]] = f[2]
+			}
+		case "end":
+			for _, d := range strings.Split(began[f[1]], ",") {
+				durable[d] = true
+			}
+		case "answer":
+			if !durable[f[1]] {
+				t.Fatalf("%s was answered before a flush that began after its commit ended; log:\n%s", f[1], strings.Join(o.log, "\n"))
+			}
+		}
+	}
+}
+
+func (o *orderSyncer) count() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n
 }

@@ -34,7 +34,7 @@ type Store struct {
 	wc     *sql.Conn              // the writer goroutine's own connection
 	r      *sql.DB                // read-only pool; WAL lets it read while w writes
 	stmts  [nStatements]*sql.Stmt // on wc
-	wal    *walFlusher            // used by the flusher goroutine only
+	wals   []*walFlusher          // one per flusher goroutine
 	mu     sync.RWMutex           // guards closing queue against concurrent sends
 	shut   bool                   // Close was called
 	queue  chan *request          // changes waiting for the writer
@@ -47,8 +47,9 @@ type Store struct {
 	// failed is the first write or flush that storage failed (not a
 	// change the database refused), after which the writer refuses every
 	// change and the flusher answers none as durable (see commit).
-	failMu sync.Mutex
-	failed error
+	failMu      sync.Mutex
+	failed      error
+	flushFailed error // the first failed flush
 	// fault, set by tests only, is asked before each commit and each
 	// flush; an error it returns stands for that step failing
 	// (faults_test.go).
@@ -124,16 +125,26 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s := &Store{w: w, r: r, wal: newWALFlusher(path), queue: make(chan *request, 8192),
+	s := &Store{w: w, r: r, queue: make(chan *request, 8192),
 		flushQ: make(chan committed, 1024), done: make(chan struct{}), log: log}
-	log.Debug("store opened", "path", path, "flush", s.wal.sync.name())
+	for range flushers {
+		s.wals = append(s.wals, newWALFlusher(path))
+	}
+	log.Debug("store opened", "path", path, "flush", s.wals[0].sync.name(), "flushers", len(s.wals))
 	if err := s.prepare(); err != nil {
 		r.Close()
 		w.Close()
 		return nil, err
 	}
 	go s.writer()
-	go s.flusher()
+	var flushing sync.WaitGroup
+	for _, wal := range s.wals {
+		flushing.Go(func() { s.flusher(wal) })
+	}
+	go func() {
+		flushing.Wait()
+		close(s.done)
+	}()
 	return s, nil
 }
 
@@ -218,42 +229,56 @@ func (s *Store) writer() {
 	}
 }
 
-// flusher makes committed batches durable: one flush covers every batch
-// committed before it began, and nobody is answered before that.
-func (s *Store) flusher() {
-	defer close(s.done)
-	defer s.wal.close()
+// flushers is how many flushes may be under way at once. A flush covers
+// only what was committed before it began, so with one at a time a
+// change committed just after a flush began waits for that flush and
+// then for its own; the disk here serves concurrent flushes almost as
+// fast as one (fdatasync of 4 KiB: 5,000 a second from one goroutine,
+// 8,700 from two), so the next flush starts while the last is under way.
+const flushers = 2
+
+// flusher makes committed batches durable: it takes the batches waiting,
+// flushes the WAL through its own file (so that a failed write-back is
+// reported to every flusher's next flush, not only to the first one's)
+// and only then answers them.
+func (s *Store) flusher(wal *walFlusher) {
+	defer wal.close()
 	jobs := make([]committed, 0, 64)
-	var flushFailed error
 	for c := range s.flushQ {
 		jobs = store.Gather(jobs, c, s.flushQ, cap(jobs))
 		var err error
-		switch {
-		case flushFailed != nil:
+		switch failed := s.flushFailure(); {
+		case failed != nil:
 			// What was committed since the failed flush may sit on top
 			// of a hole, and a later flush may succeed without the
 			// pages the failed one lost: none of it is durable. (A
 			// failed write is another matter: what was committed before
 			// it stands, and the writer commits nothing after it.)
-			err = s.refused(flushFailed)
+			err = s.refused(failed)
 		case waitsForFlush(jobs):
-			err = s.flush()
-			flushFailed = err
-			s.fail(err)
-		}
-		for _, j := range jobs {
-			for i, r := range j.reqs {
-				if j.errs != nil && j.errs[i] != nil {
-					r.err <- j.errs[i]
-				} else {
-					r.err <- err
-				}
-			}
-			if s.obs != nil {
-				s.obs.BatchCommitted(len(j.reqs), time.Since(j.start))
+			if err = s.flush(wal); err != nil {
+				s.failFlush(err)
 			}
 		}
+		s.answer(jobs, err)
 		clear(jobs)
+	}
+}
+
+// answer answers every request of jobs: its own error if its change
+// failed, else flushErr.
+func (s *Store) answer(jobs []committed, flushErr error) {
+	for _, j := range jobs {
+		for i, r := range j.reqs {
+			if j.errs != nil && j.errs[i] != nil {
+				r.err <- j.errs[i]
+			} else {
+				r.err <- flushErr
+			}
+		}
+		if s.obs != nil {
+			s.obs.BatchCommitted(len(j.reqs), time.Since(j.start))
+		}
 	}
 }
 
@@ -333,6 +358,24 @@ func (s *Store) failure() error {
 	return s.failed
 }
 
+// flushFailure is the first failed flush, or nil.
+func (s *Store) flushFailure() error {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	return s.flushFailed
+}
+
+// failFlush records a failed flush: the store's failure, and the reason
+// every flusher answers nothing as durable from then on.
+func (s *Store) failFlush(err error) {
+	s.fail(err)
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	if s.flushFailed == nil {
+		s.flushFailed = err
+	}
+}
+
 // fail records the store's first storage failure (err nil: none). A
 // change that breaks a constraint (a bug upstream) fails alone: the
 // changes around it are written as usual.
@@ -355,9 +398,9 @@ func (s *Store) fail(err error) {
 // flush flushes the WAL. Its error says that the change was committed, so
 // that a restart may or may not find it: the client cannot be told it is
 // durable, nor that it did not happen.
-func (s *Store) flush() error {
+func (s *Store) flush(wal *walFlusher) error {
 	start := time.Now()
-	err := s.wal.flush()
+	err := wal.flush()
 	if s.obs != nil && err == nil {
 		s.obs.Flushed(time.Since(start))
 	}
@@ -495,6 +538,10 @@ func encode(c *store.Change) ([]op, error) {
 		add(q, e, e.Info.Execution.RunId, e.Domain, e.Info.Execution.WorkflowId, open, e.Info.StartTimestamp.UnixMilli(), closeMs)
 	}
 	for _, ev := range c.Events {
+		if ev.Data != nil { // encoded by the engine already
+			add(qEvent, nil, ev.RunID, ev.Event.EventId, string(ev.Data))
+			continue
+		}
 		add(qEvent, ev.Event, ev.RunID, ev.Event.EventId)
 	}
 	for _, a := range c.PutActivities {
