@@ -26,6 +26,9 @@ func runHeartbeat(ctx context.Context, t *target, o *Options, res *Result) error
 	if err != nil {
 		return err
 	}
+	if n := flushNote(t); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
 	for _, conc := range o.Concurrency {
 		run := median(o, func() *RunResult {
 			return hammer(ctx, c, tokens, hammerConfig{
