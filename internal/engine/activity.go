@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unique"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
@@ -77,70 +78,34 @@ func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, 
 			}
 			return ctx.Err()
 		}
-		a := s.a
+		runID, scheduledID := t.x.e.Info.Execution.RunId, int64(s.scheduledID)
 		ev := t.event(shape.EventTypeActivityTaskStarted)
-		ev.ActivityTaskStartedEventAttributes = &shape.ActivityTaskStartedEventAttributes{Identity: identity, ScheduledEventId: a.ScheduledEventID}
-		a.StartedEventID, a.StartedAt, a.Identity, a.Nonce = ev.EventId, t.now, identity, newNonce()
+		ev.ActivityTaskStartedEventAttributes = &shape.ActivityTaskStartedEventAttributes{Identity: identity, ScheduledEventId: scheduledID}
+		s.startedID, s.startedAt, s.nonce = int32(ev.EventId), unixMS(t.now), newNonce()
+		s.identity = unique.Handle[string]{}
+		if identity != "" {
+			s.identity = unique.Make(identity)
+		}
 		s.p = nil
-		t.putActivity(a)
-		if a.StartToClose > 0 {
-			t.arm(deadline{at: t.now.Add(seconds(a.StartToClose)), kind: tActivityStartToClose, runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce})
+		t.putActivity(s)
+		if s.startToClose > 0 {
+			t.arm(deadline{at: t.now.Add(seconds(int64(s.startToClose))), kind: tActivityStartToClose, runID: runID, eventID: scheduledID, nonce: s.nonce})
 		}
-		if a.Heartbeat > 0 {
-			t.arm(deadline{at: t.now.Add(seconds(a.Heartbeat)), kind: tActivityHeartbeat, runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce})
+		if s.heartbeat > 0 {
+			t.arm(deadline{at: t.now.Add(seconds(int64(s.heartbeat))), kind: tActivityHeartbeat, runID: runID, eventID: scheduledID, nonce: s.nonce})
 		}
-		we, at := *t.x.e.Info.Execution, a.ActivityType
+		we, at := *t.x.e.Info.Execution, s.typ.Value()
 		task = &shape.ActivityTask{
-			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: a.RunID, ScheduledEventID: a.ScheduledEventID, Nonce: a.Nonce, Shard: t.x.shard}),
-			ActivityId:        a.ActivityID,
+			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: runID, ScheduledEventID: scheduledID, Nonce: s.nonce, Shard: t.x.shard}),
+			ActivityId:        s.id,
 			ActivityType:      &at,
-			Input:             a.Input,
+			Input:             s.input,
 			StartedEventId:    ev.EventId,
 			WorkflowExecution: &we,
 		}
 		return nil
 	})
 	return task, err
-}
-
-// activityDeadlines lists the deadlines an activity in its current state has.
-func activityDeadlines(a *store.Activity) []deadline {
-	var ds []deadline
-	base := deadline{runID: a.RunID, eventID: a.ScheduledEventID, nonce: a.Nonce}
-	if a.ScheduleToClose > 0 {
-		d := base
-		d.kind, d.at = tActivityScheduleToClose, a.ScheduledAt.Add(seconds(a.ScheduleToClose))
-		ds = append(ds, d)
-	}
-	if a.StartedEventID == 0 {
-		if a.ScheduleToStart > 0 {
-			d := base
-			d.kind, d.at = tActivityScheduleToStart, a.ScheduledAt.Add(seconds(a.ScheduleToStart))
-			ds = append(ds, d)
-		}
-		return ds
-	}
-	if a.StartToClose > 0 {
-		d := base
-		d.kind, d.at = tActivityStartToClose, a.StartedAt.Add(seconds(a.StartToClose))
-		ds = append(ds, d)
-	}
-	if a.Heartbeat > 0 {
-		d := base
-		d.kind, d.at = tActivityHeartbeat, heartbeatDeadline(a)
-		ds = append(ds, d)
-	}
-	return ds
-}
-
-// heartbeatDeadline is derived, never stored: the heartbeat clock runs from
-// the start or the last heartbeat, whichever is later.
-func heartbeatDeadline(a *store.Activity) time.Time {
-	last := a.StartedAt
-	if a.HeartbeatAt.After(last) {
-		last = a.HeartbeatAt
-	}
-	return last.Add(seconds(a.Heartbeat))
 }
 
 // startedActivity checks an activity task token and returns the open,
@@ -153,7 +118,7 @@ func startedActivityLocked(x *execState, tok token) (*actState, error) {
 		return nil, unknownExecution(x.e.Info.Execution)
 	}
 	s := x.acts[tok.ScheduledEventID]
-	if s == nil || s.a.StartedEventID == 0 || s.a.Nonce != tok.Nonce {
+	if s == nil || !s.started() || s.nonce != tok.Nonce {
 		return nil, unknownActivity(tok)
 	}
 	return s, nil
@@ -225,17 +190,17 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 		x.mu.Unlock()
 		return nil, err
 	}
-	a := s.a
-	a.HeartbeatAt = e.clk.Now().UTC().Truncate(time.Millisecond)
+	at := e.clk.Now().UTC().Truncate(time.Millisecond)
+	s.heartbeatAt = unixMS(at)
 	// The timed-out event carries the details of the last call, so a
 	// heartbeat without details clears them.
-	a.HeartbeatDetails = nil
+	s.details = nil
 	if in.Details != "" {
 		d := in.Details
-		a.HeartbeatDetails = &d
+		s.details = &d
 	}
-	out := &shape.ActivityTaskStatus{CancelRequested: a.CancelRequestedEventID != 0}
-	done := e.st.Submit(&store.Change{Fence: e.fence(x), Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: a.HeartbeatAt, Details: a.HeartbeatDetails}}})
+	out := &shape.ActivityTaskStatus{CancelRequested: s.cancelRequestedID != 0}
+	done := e.st.Submit(&store.Change{Fence: e.fence(x), Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: at, Details: s.details}}})
 	x.mu.Unlock()
 	if err := e.await(done, x.shard); err != nil {
 		return nil, err
@@ -244,7 +209,7 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 }
 
 // closeActivity ends a started activity task with the event close adds.
-func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close func(t *txn, a *store.Activity)) error {
+func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close func(t *txn, s *actState)) error {
 	tok, err := e.tokens.decode(taskToken, tokenActivity)
 	if err != nil {
 		return invalidActivityToken()
@@ -259,7 +224,7 @@ func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close 
 		if err != nil {
 			return err
 		}
-		close(t, s.a)
+		close(t, s)
 		t.dropActivity(s)
 		t.needDecision()
 		return nil
@@ -272,40 +237,39 @@ func (e *Engine) closeActivity(ctx context.Context, op, taskToken string, close 
 
 // dropActivity forgets a closed activity.
 func (t *txn) dropActivity(s *actState) {
-	a := s.a
 	if s.p != nil {
 		t.eng.withdraw(s.p)
 		s.p = nil
 	}
-	delete(t.x.acts, a.ScheduledEventID)
-	delete(t.x.actIDs, a.ActivityID)
-	t.c.DelActivities = append(t.c.DelActivities, store.ActivityKey{RunID: a.RunID, ScheduledEventID: a.ScheduledEventID})
+	delete(t.x.acts, int64(s.scheduledID))
+	delete(t.x.actIDs, s.id)
+	t.c.DelActivities = append(t.c.DelActivities, store.ActivityKey{RunID: t.x.e.Info.Execution.RunId, ScheduledEventID: int64(s.scheduledID)})
 }
 
 // RespondActivityTaskCompleted closes the task with its result.
 func (e *Engine) RespondActivityTaskCompleted(ctx context.Context, in *shape.RespondActivityTaskCompletedInput) error {
-	return e.closeActivity(ctx, "RespondActivityTaskCompleted", in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskCompleted", in.TaskToken, func(t *txn, s *actState) {
 		ev := t.event(shape.EventTypeActivityTaskCompleted)
-		ev.ActivityTaskCompletedEventAttributes = &shape.ActivityTaskCompletedEventAttributes{Result: in.Result, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
+		ev.ActivityTaskCompletedEventAttributes = &shape.ActivityTaskCompletedEventAttributes{Result: in.Result, ScheduledEventId: int64(s.scheduledID), StartedEventId: int64(s.startedID)}
 	})
 }
 
 // RespondActivityTaskFailed closes the task as failed.
 func (e *Engine) RespondActivityTaskFailed(ctx context.Context, in *shape.RespondActivityTaskFailedInput) error {
-	return e.closeActivity(ctx, "RespondActivityTaskFailed", in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskFailed", in.TaskToken, func(t *txn, s *actState) {
 		ev := t.event(shape.EventTypeActivityTaskFailed)
-		ev.ActivityTaskFailedEventAttributes = &shape.ActivityTaskFailedEventAttributes{Reason: in.Reason, Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
+		ev.ActivityTaskFailedEventAttributes = &shape.ActivityTaskFailedEventAttributes{Reason: in.Reason, Details: in.Details, ScheduledEventId: int64(s.scheduledID), StartedEventId: int64(s.startedID)}
 	})
 }
 
 // RespondActivityTaskCanceled closes the task as canceled, normally after a
 // heartbeat answered cancelRequested.
 func (e *Engine) RespondActivityTaskCanceled(ctx context.Context, in *shape.RespondActivityTaskCanceledInput) error {
-	return e.closeActivity(ctx, "RespondActivityTaskCanceled", in.TaskToken, func(t *txn, a *store.Activity) {
+	return e.closeActivity(ctx, "RespondActivityTaskCanceled", in.TaskToken, func(t *txn, s *actState) {
 		ev := t.event(shape.EventTypeActivityTaskCanceled)
 		ev.ActivityTaskCanceledEventAttributes = &shape.ActivityTaskCanceledEventAttributes{
-			Details: in.Details, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID,
-			LatestCancelRequestedEventId: a.CancelRequestedEventID,
+			Details: in.Details, ScheduledEventId: int64(s.scheduledID), StartedEventId: int64(s.startedID),
+			LatestCancelRequestedEventId: int64(s.cancelRequestedID),
 		}
 	})
 }

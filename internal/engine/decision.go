@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unique"
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/shape"
@@ -479,18 +480,20 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 		DecisionTaskCompletedEventId: d.completedID, TaskList: taskList, TaskPriority: priority,
 		HeartbeatTimeout: hb, ScheduleToCloseTimeout: s2c, ScheduleToStartTimeout: s2s, StartToCloseTimeout: stc,
 	}
-	act := &store.Activity{
-		RunID: r.Info.Execution.RunId, ActivityID: a.ActivityId, ActivityType: *a.ActivityType,
-		ScheduledEventID: ev.EventId, ScheduledAt: t.now, Input: a.Input, Control: a.Control,
-		TaskList: taskList.Name, Priority: parsePriority(priority),
-		ScheduleToStart: durationOf(s2s), ScheduleToClose: durationOf(s2c), StartToClose: durationOf(stc), Heartbeat: durationOf(hb),
+	s := &actState{
+		typ: unique.Make(*a.ActivityType), list: unique.Make(taskList.Name),
+		id: a.ActivityId, input: a.Input, control: a.Control,
+		scheduledAt: unixMS(t.now), scheduledID: int32(ev.EventId), priority: parsePriority(priority),
+		scheduleToStart: secs32(durationOf(s2s)), scheduleToClose: secs32(durationOf(s2c)),
+		startToClose: secs32(durationOf(stc)), heartbeat: secs32(durationOf(hb)),
 	}
-	s := &actState{a: act, p: activityPending(r, act)}
-	t.x.acts[act.ScheduledEventID] = s
-	t.x.actIDs[act.ActivityID] = act.ScheduledEventID
+	act := s.record(r.Info.Execution.RunId)
+	s.p = activityPending(r, act)
+	t.x.acts[ev.EventId] = s
+	t.x.actIDs[s.id] = ev.EventId
 	r.LatestActivityTaskAt = t.now
-	t.putActivity(act)
-	for _, dl := range activityDeadlines(act) {
+	t.c.PutActivities = append(t.c.PutActivities, act)
+	for _, dl := range s.deadlines(act.RunID) {
 		t.arm(dl)
 	}
 	t.eng.enqueue(s.p, t)
@@ -507,14 +510,14 @@ func (d *decider) requestCancelActivity(id string) {
 	}
 	ev := t.event(shape.EventTypeActivityTaskCancelRequested)
 	ev.ActivityTaskCancelRequestedEventAttributes = &shape.ActivityTaskCancelRequestedEventAttributes{ActivityId: id, DecisionTaskCompletedEventId: d.completedID}
-	if s.a.StartedEventID != 0 {
-		s.a.CancelRequestedEventID = ev.EventId
-		t.putActivity(s.a)
+	if s.started() {
+		s.cancelRequestedID = int32(ev.EventId)
+		t.putActivity(s)
 		return
 	}
 	// Not started yet: no worker will ever see it, so it is canceled now.
 	c := t.event(shape.EventTypeActivityTaskCanceled)
-	c.ActivityTaskCanceledEventAttributes = &shape.ActivityTaskCanceledEventAttributes{ScheduledEventId: s.a.ScheduledEventID, LatestCancelRequestedEventId: ev.EventId}
+	c.ActivityTaskCanceledEventAttributes = &shape.ActivityTaskCanceledEventAttributes{ScheduledEventId: int64(s.scheduledID), LatestCancelRequestedEventId: ev.EventId}
 	t.dropActivity(s)
 	t.needDecision()
 }
@@ -540,7 +543,7 @@ func (d *decider) startTimer(a *shape.StartTimerDecisionAttributes) {
 	tm := &store.Timer{RunID: t.x.e.Info.Execution.RunId, TimerID: a.TimerId, StartedEventID: ev.EventId, FireAt: t.now.Add(seconds(n)), Control: a.Control}
 	t.x.timers[a.TimerId] = tm
 	t.c.PutTimers = append(t.c.PutTimers, tm)
-	t.arm(deadline{at: tm.FireAt, kind: tUserTimer, runID: tm.RunID, timerID: tm.TimerID, eventID: tm.StartedEventID})
+	t.arm(deadline{at: tm.FireAt, kind: tUserTimer, runID: tm.RunID, eventID: tm.StartedEventID})
 }
 
 func (d *decider) cancelTimer(id string) {

@@ -108,11 +108,6 @@ type execState struct {
 	shard    int32    // store.ShardOf its domain and workflow id
 }
 
-type actState struct {
-	a *store.Activity
-	p *pending // on its task list until started
-}
-
 // New builds an Engine. Call Start before use.
 func New(cfg Config) (*Engine, error) {
 	if cfg.Store == nil {
@@ -227,7 +222,7 @@ func (e *Engine) restoreRuns(snap *store.Snapshot) {
 		x.mu.Lock()
 		x.timers[t.TimerID] = t
 		x.mu.Unlock()
-		ds = append(ds, deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, timerID: t.TimerID, eventID: t.StartedEventID})
+		ds = append(ds, deadline{at: t.FireAt, kind: tUserTimer, runID: t.RunID, eventID: t.StartedEventID})
 	}
 	for _, d := range ds {
 		e.timers.add(d)
@@ -267,14 +262,14 @@ func (e *Engine) restoreExecution(r *store.Execution, ds []deadline) []deadline 
 func (e *Engine) restoreActivity(x *execState, a *store.Activity, ds []deadline) []deadline {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	s := &actState{a: a}
+	s := newActState(a)
 	x.acts[a.ScheduledEventID] = s
 	x.actIDs[a.ActivityID] = a.ScheduledEventID
-	if a.StartedEventID == 0 {
+	if !s.started() {
 		s.p = activityPending(x.e, a)
 		e.enqueue(s.p, nil)
 	}
-	return append(ds, activityDeadlines(a)...)
+	return append(ds, s.deadlines(a.RunID)...)
 }
 
 // Drain makes every waiting and future long poll answer empty at once. The
@@ -361,9 +356,9 @@ func (t *txn) event(typ shape.EventType) *shape.HistoryEvent {
 	return ev
 }
 
-func (t *txn) putActivity(a *store.Activity) {
-	cp := *a
-	t.c.PutActivities = append(t.c.PutActivities, &cp)
+// putActivity writes open activity s of the run.
+func (t *txn) putActivity(s *actState) {
+	t.c.PutActivities = append(t.c.PutActivities, s.record(t.x.e.Info.Execution.RunId))
 }
 
 func (t *txn) arm(d deadline) { t.deadlines = append(t.deadlines, d) }

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
 )
 
 // fireWorkers bounds how many deadlines are handled at once. Each one waits
@@ -56,8 +57,8 @@ func (e *Engine) fireOne(d deadline) {
 		})
 	case tUserTimer:
 		err = e.run(d.runID, func(t *txn) error {
-			tm := t.x.timers[d.timerID]
-			if tm == nil || tm.StartedEventID != d.eventID {
+			tm := timerStartedAt(t.x, d.eventID)
+			if tm == nil {
 				return errStale
 			}
 			ev := t.event(shape.EventTypeTimerFired)
@@ -79,26 +80,25 @@ func (t *txn) activityTimeout(d deadline) error {
 	if s == nil {
 		return errStale
 	}
-	a := s.a
 	var typ shape.ActivityTaskTimeoutType
 	switch d.kind {
 	case tActivityScheduleToStart:
-		if a.StartedEventID != 0 {
+		if s.started() {
 			return errStale
 		}
 		typ = shape.ActivityTaskTimeoutTypeScheduleToStart
 	case tActivityScheduleToClose:
 		typ = shape.ActivityTaskTimeoutTypeScheduleToClose
 	case tActivityStartToClose:
-		if a.StartedEventID == 0 || a.Nonce != d.nonce {
+		if !s.started() || s.nonce != d.nonce {
 			return errStale
 		}
 		typ = shape.ActivityTaskTimeoutTypeStartToClose
 	case tActivityHeartbeat:
-		if a.StartedEventID == 0 || a.Nonce != d.nonce {
+		if !s.started() || s.nonce != d.nonce {
 			return errStale
 		}
-		if at := heartbeatDeadline(a); t.now.Before(at) {
+		if at := s.heartbeatDeadline(); t.now.Before(at) {
 			d.at = at
 			t.eng.timers.add(d)
 			return errStale
@@ -106,9 +106,9 @@ func (t *txn) activityTimeout(d deadline) error {
 		typ = shape.ActivityTaskTimeoutTypeHeartbeat
 	}
 	ev := t.event(shape.EventTypeActivityTaskTimedOut)
-	attrs := &shape.ActivityTaskTimedOutEventAttributes{TimeoutType: typ, ScheduledEventId: a.ScheduledEventID, StartedEventId: a.StartedEventID}
-	if a.HeartbeatDetails != nil {
-		attrs.Details = *a.HeartbeatDetails
+	attrs := &shape.ActivityTaskTimedOutEventAttributes{TimeoutType: typ, ScheduledEventId: int64(s.scheduledID), StartedEventId: int64(s.startedID)}
+	if s.details != nil {
+		attrs.Details = *s.details
 	}
 	ev.ActivityTaskTimedOutEventAttributes = attrs
 	t.dropActivity(s)
@@ -144,5 +144,18 @@ func (t *txn) decisionTimeout(d deadline) error {
 	t.event(shape.EventTypeDecisionTaskTimedOut).DecisionTaskTimedOutEventAttributes = ev
 	r.DecisionScheduledID, r.DecisionStartedID = 0, 0
 	t.decisionClosed(true)
+	return nil
+}
+
+// timerStartedAt is the open timer of x started by event id, or nil.
+// Deadlines name a timer by that event alone, which keeps them small, so
+// the lookup is a walk over the run's open timers; it is made only when
+// a timer fires.
+func timerStartedAt(x *execState, id int64) *store.Timer {
+	for _, tm := range x.timers {
+		if tm.StartedEventID == id {
+			return tm
+		}
+	}
 	return nil
 }

@@ -40,14 +40,17 @@ func (q *timerQueue) next() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if _, gone := q.gone[q.h[0].runID]; !gone {
-		return q.h[0].at, true
+		return q.h[0].deadline().at, true
 	}
-	var at time.Time
+	var at int64
 	found := false
 	for _, d := range q.h {
-		if _, gone := q.gone[d.runID]; !gone && (!found || d.at.Before(at)) {
+		if _, gone := q.gone[d.runID]; !gone && (!found || d.at < at) {
 			at, found = d.at, true
 		}
 	}
-	return at, found
+	if !found {
+		return time.Time{}, false
+	}
+	return time.Unix(0, at).UTC(), true
 }

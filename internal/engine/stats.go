@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/openswf/openswf/internal/shape"
-	"github.com/openswf/openswf/internal/store"
 )
 
 // Observer is told what Stats cannot show after the fact: how late
@@ -94,7 +93,7 @@ func (e *Engine) Stats() Stats {
 		}
 		d.OpenExecutions++
 		for _, a := range x.acts {
-			if a.a.StartedEventID == 0 {
+			if !a.started() {
 				d.ScheduledActivities++
 			} else {
 				d.StartedActivities++
@@ -210,7 +209,7 @@ func (e *Engine) PendingActivities(ctx context.Context, in *shape.DescribeWorkfl
 	x.mu.Lock()
 	if !x.closed && x.e.Domain == in.Domain && x.e.Info.Execution.WorkflowId == in.Execution.WorkflowId {
 		for _, s := range x.acts {
-			out = append(out, pendingActivity(s.a))
+			out = append(out, pendingActivity(s, in.Execution.RunId))
 		}
 	}
 	x.mu.Unlock()
@@ -218,7 +217,8 @@ func (e *Engine) PendingActivities(ctx context.Context, in *shape.DescribeWorkfl
 	return out, now, nil
 }
 
-func pendingActivity(a *store.Activity) PendingActivity {
+func pendingActivity(s *actState, runID string) PendingActivity {
+	a := s.record(runID)
 	p := PendingActivity{
 		ActivityID: a.ActivityID, ActivityType: a.ActivityType, TaskList: a.TaskList,
 		ScheduledEventID: a.ScheduledEventID, ScheduledAt: a.ScheduledAt,
@@ -229,7 +229,7 @@ func pendingActivity(a *store.Activity) PendingActivity {
 		d := *a.HeartbeatDetails
 		p.HeartbeatDetails = &d
 	}
-	for _, d := range activityDeadlines(a) {
+	for _, d := range s.deadlines(runID) {
 		switch d.kind {
 		case tActivityHeartbeat:
 			p.HeartbeatDeadline = d.at

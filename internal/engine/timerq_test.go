@@ -20,13 +20,13 @@ func TestTimerQueueFiresInOrderOnce(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, d := range ds {
-			fired = append(fired, d.timerID)
+			fired = append(fired, d.runID)
 		}
 	})
 	q.start()
-	q.add(deadline{at: start.Add(3 * time.Second), timerID: "c"})
-	q.add(deadline{at: start.Add(1 * time.Second), timerID: "a"})
-	q.add(deadline{at: start.Add(2 * time.Second), timerID: "b"})
+	q.add(deadline{at: start.Add(3 * time.Second), runID: "c"})
+	q.add(deadline{at: start.Add(1 * time.Second), runID: "a"})
+	q.add(deadline{at: start.Add(2 * time.Second), runID: "b"})
 	clk.Advance(1500 * time.Millisecond)
 	clk.Advance(10 * time.Second)
 	clk.Advance(10 * time.Second)
@@ -134,7 +134,7 @@ func BenchmarkTimerQueueCompact(b *testing.B) {
 		b.StopTimer()
 		q.h = q.h[:0]
 		for i, id := range ids {
-			q.h = append(q.h, deadline{at: start.Add(time.Duration(i%977) * time.Second), runID: id, kind: tExecution})
+			q.h = append(q.h, queue(deadline{at: start.Add(time.Duration(i%977) * time.Second), runID: id, kind: tExecution}))
 		}
 		heap.Init(&q.h)
 		for _, id := range ids[:n/4] {
