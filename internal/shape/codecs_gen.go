@@ -2,7 +2,10 @@
 
 package shape
 
-import "strconv"
+import (
+	"context"
+	"strconv"
+)
 
 // decodeInput reads the body of op into a new input struct; ok is false
 // for anything the reference decoder might answer otherwise.
@@ -7904,4 +7907,635 @@ func appendWorkflowTypeInfos(b []byte, v *WorkflowTypeInfos) []byte {
 		}
 	}
 	return closeObject(b, start)
+}
+
+// Caller returns a function that calls eng's method for op, when eng
+// has one of the signature the wire expects, else nil. A nil or foreign
+// input becomes a fresh zero one; a nil answer becomes a nil any.
+func Caller(op string, eng any) func(context.Context, any) (any, error) {
+	switch op {
+	case "CountClosedWorkflowExecutions":
+		e, ok := eng.(interface {
+			CountClosedWorkflowExecutions(context.Context, *CountClosedWorkflowExecutionsInput) (*WorkflowExecutionCount, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*CountClosedWorkflowExecutionsInput)
+			if v == nil {
+				v = new(CountClosedWorkflowExecutionsInput)
+			}
+			out, err := e.CountClosedWorkflowExecutions(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "CountOpenWorkflowExecutions":
+		e, ok := eng.(interface {
+			CountOpenWorkflowExecutions(context.Context, *CountOpenWorkflowExecutionsInput) (*WorkflowExecutionCount, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*CountOpenWorkflowExecutionsInput)
+			if v == nil {
+				v = new(CountOpenWorkflowExecutionsInput)
+			}
+			out, err := e.CountOpenWorkflowExecutions(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "CountPendingActivityTasks":
+		e, ok := eng.(interface {
+			CountPendingActivityTasks(context.Context, *CountPendingActivityTasksInput) (*PendingTaskCount, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*CountPendingActivityTasksInput)
+			if v == nil {
+				v = new(CountPendingActivityTasksInput)
+			}
+			out, err := e.CountPendingActivityTasks(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "CountPendingDecisionTasks":
+		e, ok := eng.(interface {
+			CountPendingDecisionTasks(context.Context, *CountPendingDecisionTasksInput) (*PendingTaskCount, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*CountPendingDecisionTasksInput)
+			if v == nil {
+				v = new(CountPendingDecisionTasksInput)
+			}
+			out, err := e.CountPendingDecisionTasks(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "DeleteActivityType":
+		e, ok := eng.(interface {
+			DeleteActivityType(context.Context, *DeleteActivityTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DeleteActivityTypeInput)
+			if v == nil {
+				v = new(DeleteActivityTypeInput)
+			}
+			return nil, e.DeleteActivityType(ctx, v)
+		}
+	case "DeleteWorkflowType":
+		e, ok := eng.(interface {
+			DeleteWorkflowType(context.Context, *DeleteWorkflowTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DeleteWorkflowTypeInput)
+			if v == nil {
+				v = new(DeleteWorkflowTypeInput)
+			}
+			return nil, e.DeleteWorkflowType(ctx, v)
+		}
+	case "DeprecateActivityType":
+		e, ok := eng.(interface {
+			DeprecateActivityType(context.Context, *DeprecateActivityTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DeprecateActivityTypeInput)
+			if v == nil {
+				v = new(DeprecateActivityTypeInput)
+			}
+			return nil, e.DeprecateActivityType(ctx, v)
+		}
+	case "DeprecateDomain":
+		e, ok := eng.(interface {
+			DeprecateDomain(context.Context, *DeprecateDomainInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DeprecateDomainInput)
+			if v == nil {
+				v = new(DeprecateDomainInput)
+			}
+			return nil, e.DeprecateDomain(ctx, v)
+		}
+	case "DeprecateWorkflowType":
+		e, ok := eng.(interface {
+			DeprecateWorkflowType(context.Context, *DeprecateWorkflowTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DeprecateWorkflowTypeInput)
+			if v == nil {
+				v = new(DeprecateWorkflowTypeInput)
+			}
+			return nil, e.DeprecateWorkflowType(ctx, v)
+		}
+	case "DescribeActivityType":
+		e, ok := eng.(interface {
+			DescribeActivityType(context.Context, *DescribeActivityTypeInput) (*ActivityTypeDetail, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DescribeActivityTypeInput)
+			if v == nil {
+				v = new(DescribeActivityTypeInput)
+			}
+			out, err := e.DescribeActivityType(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "DescribeDomain":
+		e, ok := eng.(interface {
+			DescribeDomain(context.Context, *DescribeDomainInput) (*DomainDetail, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DescribeDomainInput)
+			if v == nil {
+				v = new(DescribeDomainInput)
+			}
+			out, err := e.DescribeDomain(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "DescribeWorkflowExecution":
+		e, ok := eng.(interface {
+			DescribeWorkflowExecution(context.Context, *DescribeWorkflowExecutionInput) (*WorkflowExecutionDetail, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DescribeWorkflowExecutionInput)
+			if v == nil {
+				v = new(DescribeWorkflowExecutionInput)
+			}
+			out, err := e.DescribeWorkflowExecution(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "DescribeWorkflowType":
+		e, ok := eng.(interface {
+			DescribeWorkflowType(context.Context, *DescribeWorkflowTypeInput) (*WorkflowTypeDetail, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*DescribeWorkflowTypeInput)
+			if v == nil {
+				v = new(DescribeWorkflowTypeInput)
+			}
+			out, err := e.DescribeWorkflowType(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "GetWorkflowExecutionHistory":
+		e, ok := eng.(interface {
+			GetWorkflowExecutionHistory(context.Context, *GetWorkflowExecutionHistoryInput) (*History, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*GetWorkflowExecutionHistoryInput)
+			if v == nil {
+				v = new(GetWorkflowExecutionHistoryInput)
+			}
+			out, err := e.GetWorkflowExecutionHistory(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListActivityTypes":
+		e, ok := eng.(interface {
+			ListActivityTypes(context.Context, *ListActivityTypesInput) (*ActivityTypeInfos, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListActivityTypesInput)
+			if v == nil {
+				v = new(ListActivityTypesInput)
+			}
+			out, err := e.ListActivityTypes(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListClosedWorkflowExecutions":
+		e, ok := eng.(interface {
+			ListClosedWorkflowExecutions(context.Context, *ListClosedWorkflowExecutionsInput) (*WorkflowExecutionInfos, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListClosedWorkflowExecutionsInput)
+			if v == nil {
+				v = new(ListClosedWorkflowExecutionsInput)
+			}
+			out, err := e.ListClosedWorkflowExecutions(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListDomains":
+		e, ok := eng.(interface {
+			ListDomains(context.Context, *ListDomainsInput) (*DomainInfos, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListDomainsInput)
+			if v == nil {
+				v = new(ListDomainsInput)
+			}
+			out, err := e.ListDomains(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListOpenWorkflowExecutions":
+		e, ok := eng.(interface {
+			ListOpenWorkflowExecutions(context.Context, *ListOpenWorkflowExecutionsInput) (*WorkflowExecutionInfos, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListOpenWorkflowExecutionsInput)
+			if v == nil {
+				v = new(ListOpenWorkflowExecutionsInput)
+			}
+			out, err := e.ListOpenWorkflowExecutions(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListTagsForResource":
+		e, ok := eng.(interface {
+			ListTagsForResource(context.Context, *ListTagsForResourceInput) (*ListTagsForResourceOutput, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListTagsForResourceInput)
+			if v == nil {
+				v = new(ListTagsForResourceInput)
+			}
+			out, err := e.ListTagsForResource(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "ListWorkflowTypes":
+		e, ok := eng.(interface {
+			ListWorkflowTypes(context.Context, *ListWorkflowTypesInput) (*WorkflowTypeInfos, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*ListWorkflowTypesInput)
+			if v == nil {
+				v = new(ListWorkflowTypesInput)
+			}
+			out, err := e.ListWorkflowTypes(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "PollForActivityTask":
+		e, ok := eng.(interface {
+			PollForActivityTask(context.Context, *PollForActivityTaskInput) (*ActivityTask, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*PollForActivityTaskInput)
+			if v == nil {
+				v = new(PollForActivityTaskInput)
+			}
+			out, err := e.PollForActivityTask(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "PollForDecisionTask":
+		e, ok := eng.(interface {
+			PollForDecisionTask(context.Context, *PollForDecisionTaskInput) (*DecisionTask, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*PollForDecisionTaskInput)
+			if v == nil {
+				v = new(PollForDecisionTaskInput)
+			}
+			out, err := e.PollForDecisionTask(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "RecordActivityTaskHeartbeat":
+		e, ok := eng.(interface {
+			RecordActivityTaskHeartbeat(context.Context, *RecordActivityTaskHeartbeatInput) (*ActivityTaskStatus, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RecordActivityTaskHeartbeatInput)
+			if v == nil {
+				v = new(RecordActivityTaskHeartbeatInput)
+			}
+			out, err := e.RecordActivityTaskHeartbeat(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "RegisterActivityType":
+		e, ok := eng.(interface {
+			RegisterActivityType(context.Context, *RegisterActivityTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RegisterActivityTypeInput)
+			if v == nil {
+				v = new(RegisterActivityTypeInput)
+			}
+			return nil, e.RegisterActivityType(ctx, v)
+		}
+	case "RegisterDomain":
+		e, ok := eng.(interface {
+			RegisterDomain(context.Context, *RegisterDomainInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RegisterDomainInput)
+			if v == nil {
+				v = new(RegisterDomainInput)
+			}
+			return nil, e.RegisterDomain(ctx, v)
+		}
+	case "RegisterWorkflowType":
+		e, ok := eng.(interface {
+			RegisterWorkflowType(context.Context, *RegisterWorkflowTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RegisterWorkflowTypeInput)
+			if v == nil {
+				v = new(RegisterWorkflowTypeInput)
+			}
+			return nil, e.RegisterWorkflowType(ctx, v)
+		}
+	case "RequestCancelWorkflowExecution":
+		e, ok := eng.(interface {
+			RequestCancelWorkflowExecution(context.Context, *RequestCancelWorkflowExecutionInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RequestCancelWorkflowExecutionInput)
+			if v == nil {
+				v = new(RequestCancelWorkflowExecutionInput)
+			}
+			return nil, e.RequestCancelWorkflowExecution(ctx, v)
+		}
+	case "RespondActivityTaskCanceled":
+		e, ok := eng.(interface {
+			RespondActivityTaskCanceled(context.Context, *RespondActivityTaskCanceledInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RespondActivityTaskCanceledInput)
+			if v == nil {
+				v = new(RespondActivityTaskCanceledInput)
+			}
+			return nil, e.RespondActivityTaskCanceled(ctx, v)
+		}
+	case "RespondActivityTaskCompleted":
+		e, ok := eng.(interface {
+			RespondActivityTaskCompleted(context.Context, *RespondActivityTaskCompletedInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RespondActivityTaskCompletedInput)
+			if v == nil {
+				v = new(RespondActivityTaskCompletedInput)
+			}
+			return nil, e.RespondActivityTaskCompleted(ctx, v)
+		}
+	case "RespondActivityTaskFailed":
+		e, ok := eng.(interface {
+			RespondActivityTaskFailed(context.Context, *RespondActivityTaskFailedInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RespondActivityTaskFailedInput)
+			if v == nil {
+				v = new(RespondActivityTaskFailedInput)
+			}
+			return nil, e.RespondActivityTaskFailed(ctx, v)
+		}
+	case "RespondDecisionTaskCompleted":
+		e, ok := eng.(interface {
+			RespondDecisionTaskCompleted(context.Context, *RespondDecisionTaskCompletedInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*RespondDecisionTaskCompletedInput)
+			if v == nil {
+				v = new(RespondDecisionTaskCompletedInput)
+			}
+			return nil, e.RespondDecisionTaskCompleted(ctx, v)
+		}
+	case "SignalWorkflowExecution":
+		e, ok := eng.(interface {
+			SignalWorkflowExecution(context.Context, *SignalWorkflowExecutionInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*SignalWorkflowExecutionInput)
+			if v == nil {
+				v = new(SignalWorkflowExecutionInput)
+			}
+			return nil, e.SignalWorkflowExecution(ctx, v)
+		}
+	case "StartWorkflowExecution":
+		e, ok := eng.(interface {
+			StartWorkflowExecution(context.Context, *StartWorkflowExecutionInput) (*Run, error)
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*StartWorkflowExecutionInput)
+			if v == nil {
+				v = new(StartWorkflowExecutionInput)
+			}
+			out, err := e.StartWorkflowExecution(ctx, v)
+			if out == nil {
+				return nil, err
+			}
+			return out, err
+		}
+	case "TagResource":
+		e, ok := eng.(interface {
+			TagResource(context.Context, *TagResourceInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*TagResourceInput)
+			if v == nil {
+				v = new(TagResourceInput)
+			}
+			return nil, e.TagResource(ctx, v)
+		}
+	case "TerminateWorkflowExecution":
+		e, ok := eng.(interface {
+			TerminateWorkflowExecution(context.Context, *TerminateWorkflowExecutionInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*TerminateWorkflowExecutionInput)
+			if v == nil {
+				v = new(TerminateWorkflowExecutionInput)
+			}
+			return nil, e.TerminateWorkflowExecution(ctx, v)
+		}
+	case "UndeprecateActivityType":
+		e, ok := eng.(interface {
+			UndeprecateActivityType(context.Context, *UndeprecateActivityTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*UndeprecateActivityTypeInput)
+			if v == nil {
+				v = new(UndeprecateActivityTypeInput)
+			}
+			return nil, e.UndeprecateActivityType(ctx, v)
+		}
+	case "UndeprecateDomain":
+		e, ok := eng.(interface {
+			UndeprecateDomain(context.Context, *UndeprecateDomainInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*UndeprecateDomainInput)
+			if v == nil {
+				v = new(UndeprecateDomainInput)
+			}
+			return nil, e.UndeprecateDomain(ctx, v)
+		}
+	case "UndeprecateWorkflowType":
+		e, ok := eng.(interface {
+			UndeprecateWorkflowType(context.Context, *UndeprecateWorkflowTypeInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*UndeprecateWorkflowTypeInput)
+			if v == nil {
+				v = new(UndeprecateWorkflowTypeInput)
+			}
+			return nil, e.UndeprecateWorkflowType(ctx, v)
+		}
+	case "UntagResource":
+		e, ok := eng.(interface {
+			UntagResource(context.Context, *UntagResourceInput) error
+		})
+		if !ok {
+			return nil
+		}
+		return func(ctx context.Context, in any) (any, error) {
+			v, _ := in.(*UntagResourceInput)
+			if v == nil {
+				v = new(UntagResourceInput)
+			}
+			return nil, e.UntagResource(ctx, v)
+		}
+	}
+	return nil
 }

@@ -14,32 +14,12 @@ var (
 	errorType   = reflect.TypeFor[error]()
 )
 
-// route is one operation the engine implements, found by reflection.
+// route is one operation the engine implements, found by reflection at
+// start-up and called through the generated typed closure (shape.Caller),
+// since reflect.Value.Call allocates on every call.
 type route struct {
-	op        *shape.Operation
-	fn        reflect.Value // the bound method
-	inType    reflect.Type  // *shape.<Op>Input
-	hasOutput bool          // fn returns (*Out, error) rather than error
-}
-
-// call runs the engine method. out is nil for operations without output (and
-// when the engine answered a nil pointer).
-func (rt *route) call(ctx context.Context, in any) (out any, err error) {
-	inVal := reflect.ValueOf(in)
-	if in == nil || inVal.Type() != rt.inType || inVal.IsNil() {
-		// Decode always returns the op's own input type; a fresh zero value
-		// keeps a surprise here from turning into a reflect panic.
-		inVal = reflect.New(rt.inType.Elem())
-	}
-	res := rt.fn.Call([]reflect.Value{reflect.ValueOf(ctx), inVal})
-	errVal := res[len(res)-1]
-	if !errVal.IsNil() {
-		err = errVal.Interface().(error)
-	}
-	if rt.hasOutput && !res[0].IsNil() {
-		out = res[0].Interface()
-	}
-	return out, err
+	op   *shape.Operation
+	call func(ctx context.Context, in any) (out any, err error) // out is nil for operations without output, and for a nil answer
 }
 
 // buildRoutes looks up, for every operation of the model, the engine method
@@ -69,7 +49,7 @@ func buildRoutes(eng any) (map[string]*route, error) {
 		if !m.IsValid() {
 			continue
 		}
-		rt, err := newRoute(op, m)
+		rt, err := newRoute(op, eng, m)
 		if err != nil {
 			return nil, fmt.Errorf("wire: engine method %s: %w", name, err)
 		}
@@ -78,7 +58,7 @@ func buildRoutes(eng any) (map[string]*route, error) {
 	return routes, nil
 }
 
-func newRoute(op *shape.Operation, m reflect.Value) (*route, error) {
+func newRoute(op *shape.Operation, eng any, m reflect.Value) (*route, error) {
 	if op.NewInput == nil {
 		// Every SWF operation has an input; the model would have to change
 		// for this to happen, and then the dispatcher needs a look too.
@@ -93,13 +73,17 @@ func newRoute(op *shape.Operation, m reflect.Value) (*route, error) {
 	if t.NumIn() != 2 || t.In(0) != contextType || t.In(1) != inType {
 		return nil, fmt.Errorf("has signature %s, want %s", t, want)
 	}
-	rt := &route{op: op, fn: m, inType: inType}
 	switch {
 	case op.NewOutput == nil && t.NumOut() == 1 && t.Out(0) == errorType:
 	case op.NewOutput != nil && t.NumOut() == 2 && t.Out(0) == reflect.TypeOf(op.NewOutput()) && t.Out(1) == errorType:
-		rt.hasOutput = true
 	default:
 		return nil, fmt.Errorf("has signature %s, want %s", t, want)
 	}
-	return rt, nil
+	call := shape.Caller(op.Name, eng)
+	if call == nil {
+		// The signature matched, so only a generator out of step with
+		// the model gets here.
+		return nil, fmt.Errorf("has signature %s, but shape.Caller has no call for it", t)
+	}
+	return &route{op: op, call: call}, nil
 }
