@@ -62,6 +62,8 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	readBodyTimeout := fs.Duration("read-body-timeout", server.DefaultReadBodyTimeout, "close a connection whose request body has not all arrived within this `duration` after its headers")
 	idleTimeout := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle for this `duration` between requests")
 	retentionSweep := fs.Duration("retention-sweep", time.Hour, "delete closed executions past their domain's retention period every `duration`")
+	historyCache := byteSize(server.DefaultHistoryCache)
+	fs.Var(&historyCache, "history-cache", "keep up to `SIZE` (64MiB, 512KiB, bytes) of open executions' histories in memory, so that decision polls need no database read; 0: none")
 	clusterOn := fs.Bool("cluster", false, "run as one node of several sharing the --database (PostgreSQL): each node serves some shards of the executions and forwards other calls to their owners (docs/operations.md)")
 	advertise := fs.String("advertise", "", "`HOST:PORT` other nodes reach this one at (--cluster); default the --listen address")
 	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "how long a node's shard leases last unrenewed (--cluster): a dead node's shards pass to the others within about this long")
@@ -144,6 +146,9 @@ func runServer(ctx context.Context, args []string, stderr io.Writer) int {
 	cfg.MetricsListen, cfg.MetricsTaskLists = *metricsListen, *metricsTaskLists
 	cfg.MaxConnections, cfg.ReadHeaderTimeout, cfg.ReadBodyTimeout, cfg.IdleTimeout = *maxConns, *readHeaderTimeout, *readBodyTimeout, *idleTimeout
 	cfg.RetentionSweep = *retentionSweep
+	if cfg.HistoryCache = int64(historyCache); cfg.HistoryCache == 0 {
+		cfg.HistoryCache = -1 // none: the config's zero means the default
+	}
 	if *authFile != "" {
 		if cfg.Auth, err = auth.Load(*authFile); err != nil {
 			log.Error("cannot read credentials", "file", *authFile, "err", err)

@@ -256,7 +256,11 @@ func (c *Console) load(ctx context.Context, domain, wid, rid string) (*liveView,
 		if err := c.call(ctx, "GetWorkflowExecutionHistory", hin, func() (err error) { h, err = c.eng.GetWorkflowExecutionHistory(ctx, hin); return }); err != nil {
 			return nil, err
 		}
-		events = append(events, h.Events...)
+		page, err := h.RawEvents.Decode()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, page...)
 		token = h.NextPageToken
 		if token == "" {
 			break

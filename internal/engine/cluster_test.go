@@ -159,33 +159,33 @@ func TestShardHandover(t *testing.T) {
 	hist, err := b.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: we, MaximumPageSize: 1000})
 	must(err)
 	var timedOut *shape.ActivityTaskTimedOutEventAttributes
-	for _, ev := range hist.Events {
+	for _, ev := range decodeEvents(hist.RawEvents) {
 		if ev.EventType == shape.EventTypeActivityTaskTimedOut {
 			timedOut = ev.ActivityTaskTimedOutEventAttributes
 		}
 	}
 	if timedOut == nil || timedOut.Details != "60%" {
-		t.Fatalf("history %v: want ActivityTaskTimedOut with B's last details 60%% (never A's stale write)", eventTypes(hist.Events))
+		t.Fatalf("history %v: want ActivityTaskTimedOut with B's last details 60%% (never A's stale write)", eventTypes(hist.RawEvents))
 	}
 	clk.Advance(300 * time.Second)
 	hist, err = b.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: we, MaximumPageSize: 1000})
 	must(err)
-	if n := countType(hist.Events, shape.EventTypeTimerFired); n != 1 {
-		t.Fatalf("history %v: %d TimerFired, want the timer A started to fire once, on B", eventTypes(hist.Events), n)
+	if n := countType(hist.RawEvents, shape.EventTypeTimerFired); n != 1 {
+		t.Fatalf("history %v: %d TimerFired, want the timer A started to fire once, on B", eventTypes(hist.RawEvents), n)
 	}
 }
 
-func eventTypes(events []shape.HistoryEvent) []string {
+func eventTypes(raw shape.RawEvents) []string {
 	var out []string
-	for _, ev := range events {
+	for _, ev := range decodeEvents(raw) {
 		out = append(out, fmt.Sprint(ev.EventType))
 	}
 	return out
 }
 
-func countType(events []shape.HistoryEvent, typ shape.EventType) int {
+func countType(raw shape.RawEvents, typ shape.EventType) int {
 	n := 0
-	for _, ev := range events {
+	for _, ev := range decodeEvents(raw) {
 		if ev.EventType == typ {
 			n++
 		}
@@ -242,7 +242,7 @@ func TestTakeShardWithDeadlinesDue(t *testing.T) {
 		waitFor(t, func() bool {
 			hist, err := b.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: we, MaximumPageSize: 1000})
 			must(err)
-			n = countType(hist.Events, shape.EventTypeWorkflowExecutionTimedOut)
+			n = countType(hist.RawEvents, shape.EventTypeWorkflowExecutionTimedOut)
 			return n > 0
 		})
 		if n != 1 {
@@ -252,4 +252,13 @@ func TestTakeShardWithDeadlinesDue(t *testing.T) {
 	if _, ok := b.eng.owns(shard); !ok {
 		t.Fatal("B does not serve the shard it took")
 	}
+}
+
+// decodeEvents decodes the events the engine answers with, as they go out.
+func decodeEvents(raw shape.RawEvents) []shape.HistoryEvent {
+	evs, err := raw.Decode()
+	if err != nil {
+		panic(err)
+	}
+	return evs
 }

@@ -120,7 +120,7 @@ func TestTaskListsAcrossNodes(t *testing.T) {
 		t.Fatal("the poll waiting at B was not woken by the start at A")
 	}
 	must(p.err)
-	if p.task == nil || p.task.WorkflowExecution.RunId != run.RunId || len(p.task.Events) != 3 {
+	if p.task == nil || p.task.WorkflowExecution.RunId != run.RunId || len(p.task.RawEvents) != 3 {
 		t.Fatalf("decision task at B: %+v, want the run's with its 3 events", p.task)
 	}
 	_, err = a.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}})
@@ -165,8 +165,8 @@ func TestTaskListsAcrossNodes(t *testing.T) {
 	}
 	hist, err := a.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: &shape.WorkflowExecution{WorkflowId: wfID, RunId: run.RunId}, MaximumPageSize: 1000})
 	must(err)
-	if n := countType(hist.Events, shape.EventTypeActivityTaskStarted); n != 2 {
-		t.Fatalf("history %v: %d ActivityTaskStarted, want 2 (each task started once)", eventTypes(hist.Events), n)
+	if n := countType(hist.RawEvents, shape.EventTypeActivityTaskStarted); n != 2 {
+		t.Fatalf("history %v: %d ActivityTaskStarted, want 2 (each task started once)", eventTypes(hist.RawEvents), n)
 	}
 }
 
@@ -244,15 +244,15 @@ func TestChildAcrossNodes(t *testing.T) {
 	for signaled, childDone := false, false; ; {
 		task := poll()
 		switch {
-		case task.WorkflowExecution.WorkflowId == childID && countType(task.Events, shape.EventTypeWorkflowExecutionSignaled) > 0:
+		case task.WorkflowExecution.WorkflowId == childID && countType(task.RawEvents, shape.EventTypeWorkflowExecutionSignaled) > 0:
 			respond(task, shape.Decision{DecisionType: shape.DecisionTypeCompleteWorkflowExecution,
 				CompleteWorkflowExecutionDecisionAttributes: &shape.CompleteWorkflowExecutionDecisionAttributes{Result: "done"}})
 		case task.WorkflowExecution.WorkflowId == childID:
 			respond(task)
-		case countType(task.Events, shape.EventTypeChildWorkflowExecutionCompleted) == 1:
+		case countType(task.RawEvents, shape.EventTypeChildWorkflowExecutionCompleted) == 1:
 			childDone = true
 			respond(task)
-		case countType(task.Events, shape.EventTypeChildWorkflowExecutionStarted) == 1 && !signaled:
+		case countType(task.RawEvents, shape.EventTypeChildWorkflowExecutionStarted) == 1 && !signaled:
 			signaled = true
 			respond(task, shape.Decision{DecisionType: shape.DecisionTypeSignalExternalWorkflowExecution,
 				SignalExternalWorkflowExecutionDecisionAttributes: &shape.SignalExternalWorkflowExecutionDecisionAttributes{WorkflowId: childID, SignalName: "go"}})
@@ -266,8 +266,8 @@ func TestChildAcrossNodes(t *testing.T) {
 	hist, err := a.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: domain, Execution: &shape.WorkflowExecution{WorkflowId: parentID, RunId: run.RunId}, MaximumPageSize: 1000})
 	must(err)
 	for _, typ := range []shape.EventType{shape.EventTypeChildWorkflowExecutionStarted, shape.EventTypeExternalWorkflowExecutionSignaled, shape.EventTypeChildWorkflowExecutionCompleted} {
-		if n := countType(hist.Events, typ); n != 1 {
-			t.Fatalf("parent's history %v: %d %s, want 1", eventTypes(hist.Events), n, typ)
+		if n := countType(hist.RawEvents, typ); n != 1 {
+			t.Fatalf("parent's history %v: %d %s, want 1", eventTypes(hist.RawEvents), n, typ)
 		}
 	}
 }

@@ -155,6 +155,10 @@ func (e *Engine) dropRuns(shard int32) {
 	for _, x := range runs {
 		x.mu.Lock()
 		x.dropped = true
+		// Another node may now write the run's history: ours would go stale.
+		if r := x.hist.Load(); r != nil {
+			e.hist.drop(r)
+		}
 		if x.decision != nil {
 			e.dropQueued(x.decision)
 			x.decision = nil

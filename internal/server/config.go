@@ -6,6 +6,7 @@ import (
 
 	"github.com/openswf/openswf/internal/auth"
 	"github.com/openswf/openswf/internal/clock"
+	"github.com/openswf/openswf/internal/engine"
 	"github.com/openswf/openswf/internal/swf"
 )
 
@@ -17,6 +18,9 @@ const (
 	DefaultDataDir   = "./swf-data"
 	DefaultRegion    = "us-east-1"
 	DefaultAccountID = "123456789012"
+	// DefaultHistoryCache is the bytes of open executions' histories kept
+	// in memory (engine/history.go).
+	DefaultHistoryCache = engine.DefaultHistoryCache
 )
 
 // Config is what a Server is built from. Every zero field takes its default,
@@ -80,6 +84,10 @@ type Config struct {
 	// RetentionSweep is how often closed executions past their domain's
 	// retention period are deleted from the store (default an hour).
 	RetentionSweep time.Duration
+	// HistoryCache is how many bytes of open executions' histories the
+	// engine keeps in memory for decision polls: 0 means
+	// DefaultHistoryCache, a negative value none.
+	HistoryCache int64
 	// Cluster, when set, makes the server one node of several sharing
 	// Database (cluster.go).
 	Cluster *ClusterConfig

@@ -99,6 +99,7 @@ func New(cfg Config) (_ *Server, err error) {
 		AccountID: cfg.AccountID,
 
 		SweepInterval: cfg.RetentionSweep,
+		HistoryCache:  cfg.HistoryCache,
 	}
 	if cfg.Cluster != nil {
 		if err := s.prepareCluster(); err != nil {

@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+
+	"github.com/openswf/openswf/internal/shape"
+	"github.com/openswf/openswf/internal/store"
+)
+
+// The history cache keeps the events of open runs in memory as the JSON
+// the wire sends (and the store holds), so that a decision poll, and a
+// history read of an open run, is answered without a store read and
+// without decoding and encoding each event (docs/decisions.md, "Open runs'
+// histories in memory").
+//
+// A run's cache starts with its first event and follows every event the
+// engine records for it; it only ever holds a run's whole history, so a
+// page is answered from it or from the store, never from both. The cache
+// serves an event only once the change that recorded it is durable (the
+// durable mark), the same rule as every answer. All caches share one
+// budget of bytes: past it, the caches of the oldest runs are dropped, and
+// a run whose history alone would take more than a sixteenth of the budget
+// drops its own, so one huge history cannot push every other run out again
+// and again. A dropped cache is never rebuilt: that run reads the store
+// from then on, as runs restored at start and runs of other nodes do.
+
+// eventOverhead is what the cache counts per event beyond its bytes: the
+// slice header that holds them.
+const eventOverhead = 24
+
+// histories is the engine's history cache: the budget and, oldest first,
+// the runs whose history it holds.
+type histories struct {
+	budget int64 // bytes; 0: nothing is cached
+	used   atomic.Int64
+
+	mu         sync.Mutex // guards the list; taken before a runHistory's mu
+	head, tail *runHistory
+}
+
+// runHistory is the cached history of one open run.
+type runHistory struct {
+	owner *execState // whose hist points here while cached
+
+	mu      sync.Mutex        // a leaf lock
+	events  []json.RawMessage // events[i] is event id i+1
+	size    int64             // bytes counted against the budget
+	durable int64             // the last event id known durable
+	off     bool              // dropped: the run reads the store
+
+	prev, next *runHistory // in the list (histories.mu)
+}
+
+func newHistories(budget int64) *histories { return &histories{budget: budget} }
+
+// start gives the new run x an empty cache, unless caching is off.
+func (h *histories) start(x *execState) {
+	if h.budget <= 0 {
+		return
+	}
+	r := &runHistory{owner: x}
+	x.hist.Store(r)
+	h.mu.Lock()
+	r.prev = h.tail
+	if h.tail != nil {
+		h.tail.next = r
+	} else {
+		h.head = r
+	}
+	h.tail = r
+	h.mu.Unlock()
+}
+
+// add appends event id, encoded as b, to r; an event out of order (which
+// would be a bug) drops the cache rather than serve a wrong history.
+func (h *histories) add(r *runHistory, id int64, b []byte) {
+	r.mu.Lock()
+	if r.off {
+		r.mu.Unlock()
+		return
+	}
+	if id != int64(len(r.events))+1 {
+		r.mu.Unlock()
+		h.drop(r)
+		return
+	}
+	n := int64(cap(b)) + eventOverhead
+	r.events = append(r.events, b)
+	r.size += n
+	tooBig := r.size > h.budget/16
+	r.mu.Unlock()
+	if tooBig {
+		h.drop(r)
+		return
+	}
+	if h.used.Add(n) > h.budget {
+		h.evict()
+	}
+}
+
+// markDurable records that r's events up to id are durable.
+func (r *runHistory) markDurable(id int64) {
+	r.mu.Lock()
+	r.durable = max(r.durable, id)
+	r.mu.Unlock()
+}
+
+// drop forgets r's events: its run reads the store from now on.
+func (h *histories) drop(r *runHistory) {
+	h.mu.Lock()
+	h.dropLocked(r)
+	h.mu.Unlock()
+}
+
+func (h *histories) dropLocked(r *runHistory) {
+	r.mu.Lock()
+	if r.off {
+		r.mu.Unlock()
+		return
+	}
+	r.off = true
+	freed := r.size
+	r.events, r.size = nil, 0
+	r.mu.Unlock()
+	r.owner.hist.CompareAndSwap(r, nil)
+	if r.prev != nil {
+		r.prev.next = r.next
+	} else {
+		h.head = r.next
+	}
+	if r.next != nil {
+		r.next.prev = r.prev
+	} else {
+		h.tail = r.prev
+	}
+	r.prev, r.next, r.owner = nil, nil, nil
+	h.used.Add(-freed)
+}
+
+// evict drops the oldest runs' caches until the cache is an eighth under
+// its budget, so that it does not evict again at the next event.
+func (h *histories) evict() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for h.head != nil && h.used.Load() > h.budget-h.budget/8 {
+		h.dropLocked(h.head)
+	}
+}
+
+// page answers p from r, as the store would answer it once every event up
+// to the durable mark is written; ok is false when r holds nothing (its
+// cache was dropped).
+func (r *runHistory) page(p *store.EventsParams) (out shape.RawEvents, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.off {
+		return nil, false
+	}
+	n := min(int64(len(r.events)), r.durable)  // events 1..n may be served
+	from, to, step := p.AfterID+1, n, int64(1) // ids, inclusive
+	if p.UpTo > 0 {
+		to = min(to, p.UpTo)
+	}
+	if p.Reverse {
+		from, to, step = n, 1, -1
+		if p.BeforeID > 0 {
+			from = min(from, p.BeforeID-1)
+		}
+	}
+	count := (to-from)*step + 1
+	if p.Limit > 0 {
+		count = min(count, int64(p.Limit))
+	}
+	out = make(shape.RawEvents, max(count, 0))
+	for i := range out {
+		out[i] = r.events[from+int64(i)*step-1]
+	}
+	return out, true
+}
+
+// histMark is a cached history and the last event a change added to it.
+type histMark struct {
+	r  *runHistory
+	id int64
+}
+
+// encodeEvents encodes each event of the change once: the store writes
+// these bytes (RunEvent.Data) and the run's cache keeps the same ones. A
+// run that closes with this change drops its cache: closed runs read the
+// store.
+func (t *txn) encodeEvents() {
+	for i := range t.c.Events {
+		ev := &t.c.Events[i]
+		x := t.runOf(ev.RunID)
+		r := x.hist.Load()
+		b, err := json.Marshal(ev.Event)
+		if err != nil {
+			// The store encodes it again and fails the change.
+			if r != nil {
+				t.eng.hist.drop(r)
+			}
+			continue
+		}
+		ev.Data = b
+		if r == nil {
+			continue
+		}
+		t.eng.hist.add(r, ev.Event.EventId, b)
+		if n := len(t.cached); n > 0 && t.cached[n-1].r == r {
+			t.cached[n-1].id = ev.Event.EventId
+		} else {
+			t.cached = append(t.cached, histMark{r, ev.Event.EventId})
+		}
+	}
+	if r := t.x.hist.Load(); r != nil && t.x.closed {
+		t.eng.hist.drop(r)
+	}
+}
+
+// runOf is the run of the change named runID: t's own or one merged in.
+func (t *txn) runOf(runID string) *execState {
+	for _, o := range t.others {
+		if o.e.Info.Execution.RunId == runID {
+			return o
+		}
+	}
+	return t.x
+}
+
+// cachedEvents answers p from the run's history cache, if it holds it.
+func (e *Engine) cachedEvents(p *store.EventsParams) (shape.RawEvents, bool) {
+	x := e.openState(p.RunID)
+	if x == nil {
+		return nil, false
+	}
+	r := x.hist.Load()
+	if r == nil {
+		return nil, false
+	}
+	return r.page(p)
+}
