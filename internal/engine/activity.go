@@ -66,7 +66,7 @@ func longPoll[T any](ctx context.Context, e *Engine, list *taskList, start func(
 func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, identity string) (*shape.ActivityTask, error) {
 	var task *shape.ActivityTask
 	err := e.run(p.runID, func(t *txn) error {
-		s := t.x.acts[p.scheduledEventID]
+		s := t.x.acts.get(p.scheduledEventID)
 		if s == nil || s.p != p {
 			return errStale
 		}
@@ -97,9 +97,9 @@ func (e *Engine) startActivity(ctx context.Context, list *taskList, p *pending, 
 		we, at := *t.x.e.Info.Execution, s.typ.Value()
 		task = &shape.ActivityTask{
 			TaskToken:         e.tokens.encode(token{Kind: tokenActivity, Domain: t.x.e.Domain, RunID: runID, ScheduledEventID: scheduledID, Nonce: s.nonce, Shard: t.x.shard}),
-			ActivityId:        s.id,
+			ActivityId:        s.activityID(),
 			ActivityType:      &at,
-			Input:             s.input,
+			Input:             s.input(),
 			StartedEventId:    ev.EventId,
 			WorkflowExecution: &we,
 		}
@@ -117,7 +117,7 @@ func startedActivityLocked(x *execState, tok token) (*actState, error) {
 	if x.closed {
 		return nil, unknownExecution(x.e.Info.Execution)
 	}
-	s := x.acts[tok.ScheduledEventID]
+	s := x.acts.get(tok.ScheduledEventID)
 	if s == nil || !s.started() || s.nonce != tok.Nonce {
 		return nil, unknownActivity(tok)
 	}
@@ -241,8 +241,7 @@ func (t *txn) dropActivity(s *actState) {
 		t.eng.withdraw(s.p)
 		s.p = nil
 	}
-	delete(t.x.acts, int64(s.scheduledID))
-	delete(t.x.actIDs, s.id)
+	t.x.acts.remove(s)
 	t.c.DelActivities = append(t.c.DelActivities, store.ActivityKey{RunID: t.x.e.Info.Execution.RunId, ScheduledEventID: int64(s.scheduledID)})
 }
 

@@ -185,7 +185,7 @@ func (e *Engine) fillDecisionTask(ctx context.Context, in *shape.PollForDecision
 	if err != nil {
 		return nil, err
 	}
-	task.RawEvents = events
+	task.Events = events
 	if last > 0 {
 		dir := uint64(0)
 		if in.ReverseOrder {
@@ -439,7 +439,7 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 	case status != shape.RegistrationStatusRegistered:
 		fail(shape.ScheduleActivityTaskFailedCauseActivityTypeDeprecated)
 		return
-	case t.x.actIDs[a.ActivityId] != 0:
+	case t.x.acts.withID(a.ActivityId) != nil:
 		fail(shape.ScheduleActivityTaskFailedCauseActivityIdAlreadyInUse)
 		return
 	case len(t.x.acts) >= t.eng.lim.MaxOpenActivities:
@@ -482,15 +482,14 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 	}
 	s := &actState{
 		typ: unique.Make(*a.ActivityType), list: unique.Make(taskList.Name),
-		id: a.ActivityId, input: a.Input, control: a.Control,
 		scheduledAt: unixMS(t.now), scheduledID: int32(ev.EventId), priority: parsePriority(priority),
 		scheduleToStart: secs32(durationOf(s2s)), scheduleToClose: secs32(durationOf(s2c)),
 		startToClose: secs32(durationOf(stc)), heartbeat: secs32(durationOf(hb)),
 	}
+	s.setText(a.ActivityId, a.Input, a.Control)
 	act := s.record(r.Info.Execution.RunId)
 	s.p = activityPending(r, act)
-	t.x.acts[ev.EventId] = s
-	t.x.actIDs[s.id] = ev.EventId
+	t.x.acts.add(s)
 	r.LatestActivityTaskAt = t.now
 	t.c.PutActivities = append(t.c.PutActivities, act)
 	for _, dl := range s.deadlines(act.RunID) {
@@ -501,7 +500,7 @@ func (d *decider) scheduleActivity(a *shape.ScheduleActivityTaskDecisionAttribut
 
 func (d *decider) requestCancelActivity(id string) {
 	t := d.t
-	s := t.x.acts[t.x.actIDs[id]]
+	s := t.x.acts.withID(id)
 	if s == nil {
 		ev := t.event(shape.EventTypeRequestCancelActivityTaskFailed)
 		ev.RequestCancelActivityTaskFailedEventAttributes = &shape.RequestCancelActivityTaskFailedEventAttributes{ActivityId: id, Cause: shape.RequestCancelActivityTaskFailedCauseActivityIdUnknown, DecisionTaskCompletedEventId: d.completedID}

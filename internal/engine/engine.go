@@ -20,7 +20,6 @@ import (
 	"os"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/openswf/openswf/internal/clock"
@@ -59,14 +58,7 @@ type Config struct {
 	// once whatever the interval; a short one keeps a busy database small
 	// when retention is 0 days (swf bench soak).
 	SweepInterval time.Duration
-	// HistoryCache is how many bytes of open runs' histories the engine
-	// keeps in memory for decision polls (history.go): 0 means
-	// DefaultHistoryCache, a negative value none.
-	HistoryCache int64
 }
-
-// DefaultHistoryCache is the history cache's budget unless configured.
-const DefaultHistoryCache = 64 << 20
 
 // Engine runs SWF operations. Create it with New, then Start it.
 type Engine struct {
@@ -101,23 +93,18 @@ type Engine struct {
 	remote        remoteTasks // a node of several: its tasks queued at other nodes
 	timers        *timerQueue
 	scheduleRate  scheduleRate
-	hist          *histories
 }
 
 // execState is an open execution in memory.
 type execState struct {
 	mu       sync.Mutex // guards all below; never held while waiting for the store
 	e        *store.Execution
-	acts     map[int64]*actState // open activities by scheduled event id
-	actIDs   map[string]int64    // activity id -> scheduled event id
+	acts     actSet // open activities by scheduled event id
 	timers   map[string]*store.Timer
 	decision *pending // the scheduled decision task, while on its task list
 	closed   bool     // the run closed; the state is no longer in the maps
 	dropped  bool     // its shard went to another node; no longer in the maps
 	shard    int32    // store.ShardOf its domain and workflow id
-	// hist is the run's cached history (history.go), nil once dropped or
-	// when the run was not started by this engine. Read without mu.
-	hist atomic.Pointer[runHistory]
 }
 
 // New builds an Engine. Call Start before use.
@@ -143,9 +130,6 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = defaultSweepInterval
 	}
-	if cfg.HistoryCache == 0 {
-		cfg.HistoryCache = DefaultHistoryCache
-	}
 	if cfg.FatalFunc == nil {
 		log := cfg.Log
 		cfg.FatalFunc = func(err error) {
@@ -165,7 +149,6 @@ func New(cfg Config) (*Engine, error) {
 		open:          map[string]*execState{},
 		activityLists: newTaskLists(tokenActivity),
 		decisionLists: newTaskLists(tokenDecision),
-		hist:          newHistories(cfg.HistoryCache),
 	}
 	e.timers = newTimerQueue(e.clk, e.fire)
 	return e, nil
@@ -248,7 +231,7 @@ func (e *Engine) restoreRuns(snap *store.Snapshot) {
 // restoreExecution puts run r in memory, its decision task on its list,
 // and returns ds with its deadlines.
 func (e *Engine) restoreExecution(r *store.Execution, ds []deadline) []deadline {
-	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{},
+	x := &execState{e: r, timers: map[string]*store.Timer{},
 		shard: store.ShardOf(r.Domain, r.Info.Execution.WorkflowId)}
 	x.mu.Lock() // uncontended: x is not published yet
 	defer x.mu.Unlock()
@@ -279,8 +262,7 @@ func (e *Engine) restoreActivity(x *execState, a *store.Activity, ds []deadline)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := newActState(a)
-	x.acts[a.ScheduledEventID] = s
-	x.actIDs[a.ActivityID] = a.ScheduledEventID
+	x.acts.add(s)
 	if !s.started() {
 		s.p = activityPending(x.e, a)
 		e.enqueue(s.p, nil)
@@ -357,9 +339,6 @@ type txn struct {
 	// after runs once the change is durable, with no lock held: effects on
 	// other runs (signals, children, child policies).
 	after []func()
-	// cached are the history caches this change added events to, with
-	// the last event id of each: durable once the change is.
-	cached []histMark
 }
 
 func (e *Engine) begin(x *execState) *txn {
@@ -397,7 +376,6 @@ func (t *txn) commitLocked() <-chan error {
 		cp := *t.x.e
 		t.c.Executions = append(t.c.Executions, &cp)
 	}
-	t.encodeEvents()
 	t.c.Fence = t.eng.fence(t.x)
 	done := t.eng.st.Submit(&t.c)
 	for _, d := range t.deadlines {
@@ -475,14 +453,7 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 // for after (cross-run effects, offers of tasks to other nodes).
 func (e *Engine) finish(t *txn, done <-chan error) error {
 	if err := e.await(done, t.x.shard); err != nil {
-		// Memory is ahead of the store: the cache must not serve it.
-		for _, m := range t.cached {
-			e.hist.drop(m.r)
-		}
 		return err
-	}
-	for _, m := range t.cached {
-		m.r.markDurable(m.id)
 	}
 	for _, f := range t.after {
 		f()

@@ -76,7 +76,7 @@ func (e *Engine) fireOne(d deadline) {
 // activityTimeout times the activity out if the deadline is really due;
 // a heartbeat that came in since re-arms it instead.
 func (t *txn) activityTimeout(d deadline) error {
-	s := t.x.acts[d.eventID]
+	s := t.x.acts.get(d.eventID)
 	if s == nil {
 		return errStale
 	}

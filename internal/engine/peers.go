@@ -282,7 +282,7 @@ func (e *Engine) StartTask(ctx context.Context, r StartRequest) (*StartAnswer, e
 	var p *pending
 	if r.Kind == tokenDecision {
 		p = x.decision
-	} else if s := x.acts[r.ScheduledEventID]; s != nil {
+	} else if s := x.acts.get(r.ScheduledEventID); s != nil {
 		p = s.p
 	}
 	x.mu.Unlock()

@@ -104,7 +104,7 @@ func (e *Engine) newRun(s *startSpec, now time.Time) (*execState, *txn, error) {
 		ParentInitiatedEventID: s.parentInitiatedID,
 	}
 	r.ExpiresAt = r.Info.StartTimestamp.Time.Add(seconds(durationOf(s.config.ExecutionStartToCloseTimeout)))
-	x := &execState{e: r, acts: map[int64]*actState{}, actIDs: map[string]int64{}, timers: map[string]*store.Timer{},
+	x := &execState{e: r, timers: map[string]*store.Timer{},
 		shard: store.ShardOf(s.domain, s.workflowID)}
 	if _, ok := e.owns(x.shard); !ok {
 		return nil, nil, errNotOwner(x.shard)
@@ -123,7 +123,6 @@ func (e *Engine) newRun(s *startSpec, now time.Time) (*execState, *txn, error) {
 	e.open[openKey(s.domain, s.workflowID)] = x
 	e.execs[runID] = x
 	e.execMu.Unlock()
-	e.hist.start(x)
 
 	t := e.begin(x)
 	t.now = r.Info.StartTimestamp.Time
