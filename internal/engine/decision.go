@@ -185,7 +185,7 @@ func (e *Engine) fillDecisionTask(ctx context.Context, in *shape.PollForDecision
 	if err != nil {
 		return nil, err
 	}
-	task.Events = events
+	task.RawEvents = events
 	if last > 0 {
 		dir := uint64(0)
 		if in.ReverseOrder {

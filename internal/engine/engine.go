@@ -20,6 +20,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openswf/openswf/internal/clock"
@@ -58,7 +59,14 @@ type Config struct {
 	// once whatever the interval; a short one keeps a busy database small
 	// when retention is 0 days (swf bench soak).
 	SweepInterval time.Duration
+	// HistoryCache is how many bytes of open runs' histories the engine
+	// keeps in memory for decision polls (history.go): 0 means
+	// DefaultHistoryCache, a negative value none.
+	HistoryCache int64
 }
+
+// DefaultHistoryCache is the history cache's budget unless configured.
+const DefaultHistoryCache = 64 << 20
 
 // Engine runs SWF operations. Create it with New, then Start it.
 type Engine struct {
@@ -93,6 +101,7 @@ type Engine struct {
 	remote        remoteTasks // a node of several: its tasks queued at other nodes
 	timers        *timerQueue
 	scheduleRate  scheduleRate
+	hist          *histories
 }
 
 // execState is an open execution in memory.
@@ -105,6 +114,9 @@ type execState struct {
 	closed   bool     // the run closed; the state is no longer in the maps
 	dropped  bool     // its shard went to another node; no longer in the maps
 	shard    int32    // store.ShardOf its domain and workflow id
+	// hist is the run's cached history (history.go), nil once dropped or
+	// when the run was not started by this engine. Read without mu.
+	hist atomic.Pointer[runHistory]
 }
 
 // New builds an Engine. Call Start before use.
@@ -130,6 +142,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = defaultSweepInterval
 	}
+	if cfg.HistoryCache == 0 {
+		cfg.HistoryCache = DefaultHistoryCache
+	}
 	if cfg.FatalFunc == nil {
 		log := cfg.Log
 		cfg.FatalFunc = func(err error) {
@@ -149,6 +164,7 @@ func New(cfg Config) (*Engine, error) {
 		open:          map[string]*execState{},
 		activityLists: newTaskLists(tokenActivity),
 		decisionLists: newTaskLists(tokenDecision),
+		hist:          newHistories(cfg.HistoryCache),
 	}
 	e.timers = newTimerQueue(e.clk, e.fire)
 	return e, nil
@@ -339,6 +355,9 @@ type txn struct {
 	// after runs once the change is durable, with no lock held: effects on
 	// other runs (signals, children, child policies).
 	after []func()
+	// cached are the history caches this change added events to, with
+	// the last event id of each: durable once the change is.
+	cached []histMark
 }
 
 func (e *Engine) begin(x *execState) *txn {
@@ -376,6 +395,7 @@ func (t *txn) commitLocked() <-chan error {
 		cp := *t.x.e
 		t.c.Executions = append(t.c.Executions, &cp)
 	}
+	t.encodeEvents()
 	t.c.Fence = t.eng.fence(t.x)
 	done := t.eng.st.Submit(&t.c)
 	for _, d := range t.deadlines {
@@ -453,7 +473,14 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 // for after (cross-run effects, offers of tasks to other nodes).
 func (e *Engine) finish(t *txn, done <-chan error) error {
 	if err := e.await(done, t.x.shard); err != nil {
+		// Memory is ahead of the store: the cache must not serve it.
+		for _, m := range t.cached {
+			e.hist.drop(m.r)
+		}
 		return err
+	}
+	for _, m := range t.cached {
+		m.r.markDurable(m.id)
 	}
 	for _, f := range t.after {
 		f()

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -156,19 +158,28 @@ func (e *Engine) GetWorkflowExecutionHistory(ctx context.Context, in *shape.GetW
 	if err := e.domainExists(in.Domain); err != nil {
 		return nil, err
 	}
-	if _, err := e.closedRun(ctx, in.Domain, in.Execution); err != nil {
-		return nil, err
+	if !e.isOpenHere(in.Domain, in.Execution) {
+		if _, err := e.closedRun(ctx, in.Domain, in.Execution); err != nil {
+			return nil, err
+		}
 	}
 	events, next, err := e.historyPage(ctx, in.Domain, in.Execution.RunId, in.NextPageToken, in.MaximumPageSize, in.ReverseOrder)
 	if err != nil {
 		return nil, err
 	}
-	return &shape.History{Events: events, NextPageToken: next}, nil
+	return &shape.History{RawEvents: events, NextPageToken: next}, nil
+}
+
+// isOpenHere reports whether we is a run open in this engine's memory, so
+// that it exists without a store read.
+func (e *Engine) isOpenHere(domain string, we *shape.WorkflowExecution) bool {
+	x := e.openState(we.RunId)
+	return x != nil && x.e.Domain == domain && x.e.Info.Execution.WorkflowId == we.WorkflowId
 }
 
 // historyPage reads one page of a run's history for
 // GetWorkflowExecutionHistory, with its own kind of page token.
-func (e *Engine) historyPage(ctx context.Context, domain, runID, pageToken string, size int32, reverse bool) ([]shape.HistoryEvent, string, error) {
+func (e *Engine) historyPage(ctx context.Context, domain, runID, pageToken string, size int32, reverse bool) (shape.RawEvents, string, error) {
 	q := eventPage{runID: runID, size: size, reverse: reverse}
 	if pageToken != "" {
 		t, err := e.tokens.decode(pageToken, tokenPage)
@@ -198,9 +209,10 @@ type eventPage struct {
 	upTo    int64 // the last event id any page may show; 0: no bound
 }
 
-// readEvents reads the page q asks for. last is the id of the page's last
+// readEvents reads the page q asks for, from the run's history cache if
+// it holds it, else from the store. last is the id of the page's last
 // event when more follow (the cursor of the next page), else 0.
-func (e *Engine) readEvents(ctx context.Context, q eventPage) (events []shape.HistoryEvent, last int64, err error) {
+func (e *Engine) readEvents(ctx context.Context, q eventPage) (events shape.RawEvents, last int64, err error) {
 	limit := int(q.size)
 	if limit <= 0 {
 		limit = e.lim.HistoryDefaultPageSize
@@ -212,29 +224,37 @@ func (e *Engine) readEvents(ctx context.Context, q eventPage) (events []shape.Hi
 	case q.reverse && q.upTo > 0:
 		p.BeforeID = q.upTo + 1
 	case q.cursor > 0:
-		p.AfterID = q.cursor
+		p.AfterID, p.UpTo = q.cursor, q.upTo
 	default:
-		p.AfterID = q.after
+		p.AfterID, p.UpTo = q.after, q.upTo
 	}
-	if events, err = e.st.Events(ctx, p); err != nil {
-		return nil, 0, err
-	}
-	if q.upTo > 0 && !q.reverse {
-		for i, ev := range events {
-			if ev.EventId > q.upTo {
-				events = events[:i]
-				break
-			}
+	events, ok := e.cachedEvents(p)
+	if !ok {
+		if events, err = e.st.RawEvents(ctx, p); err != nil {
+			return nil, 0, err
 		}
 	}
 	if len(events) > limit {
 		events = events[:limit]
-		last = events[limit-1].EventId
+		if last, err = rawEventID(events[limit-1]); err != nil {
+			return nil, 0, err
+		}
 	}
 	if events == nil {
-		events = []shape.HistoryEvent{}
+		events = shape.RawEvents{}
 	}
 	return events, last, nil
+}
+
+// rawEventID reads the id of a stored event.
+func rawEventID(b []byte) (int64, error) {
+	var ev struct {
+		EventID int64 `json:"eventId"`
+	}
+	if err := json.Unmarshal(b, &ev); err != nil || ev.EventID <= 0 {
+		return 0, fmt.Errorf("stored event without an id: %.80s", b)
+	}
+	return ev.EventID, nil
 }
 
 // SignalWorkflowExecution records a signal and gives the decider a task.

@@ -123,6 +123,7 @@ func (e *Engine) newRun(s *startSpec, now time.Time) (*execState, *txn, error) {
 	e.open[openKey(s.domain, s.workflowID)] = x
 	e.execs[runID] = x
 	e.execMu.Unlock()
+	e.hist.start(x)
 
 	t := e.begin(x)
 	t.now = r.Info.StartTimestamp.Time
