@@ -162,7 +162,12 @@ func (s *scanner) str() (string, bool) {
 // unescape decodes the string that starts at start and holds an escape,
 // as encoding/json does: a lone surrogate becomes U+FFFD.
 func (s *scanner) unescape(start int) ([]byte, bool) {
-	out := make([]byte, 0, 2*(len(s.b)-start)/3+8)
+	// The decoded string is never longer than its literal.
+	s.i = start - 1
+	if !s.skipString() {
+		return nil, false
+	}
+	out := make([]byte, 0, s.i-1-start)
 	for j := start; j < len(s.b); {
 		c := s.b[j]
 		switch {
