@@ -132,7 +132,8 @@ func (g *generator) run() error {
 	// Identifiers written by hand in the package.
 	for _, id := range []string{"Timestamp", "TS", "Operation", "Operations", "Decode",
 		"SerializationError", "ValidationError", "UnknownOperationError",
-		"ServiceModel", "ShapeDef", "Model", "LookupShape", "AlwaysSent", "SendLists"} {
+		"ServiceModel", "ShapeDef", "Model", "LookupShape", "AlwaysSent", "SendLists",
+		"EncodeOutput", "AppendOutput", "Caller", "RawEvents"} {
 		if err := g.declare(id, "hand-written code"); err != nil {
 			return err
 		}
