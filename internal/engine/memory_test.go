@@ -29,6 +29,10 @@ import (
 //
 // SWF_MEMTEST_PROFILE=file also writes in-use heap profiles of both, to
 // file.opened and file.reloaded (go tool pprof -sample_index=inuse_space).
+//
+// The history cache is off, so that the figure is what the tasks cost;
+// SWF_MEMTEST_HISTORY_CACHE=bytes turns it on with that budget (0: the
+// default), to see that it stays within it.
 func TestMemoryPerActivity(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SWF_MEMTEST_N"))
 	if n <= 0 {
@@ -41,13 +45,17 @@ func TestMemoryPerActivity(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	lim := swf.DefaultLimits()
 	lim.MaxActivityRate = 0 // set-up speed is not what is measured
+	cache := int64(-1)
+	if v := os.Getenv("SWF_MEMTEST_HISTORY_CACHE"); v != "" {
+		cache, _ = strconv.ParseInt(v, 10, 64)
+	}
 
 	open := func() (*Engine, func()) {
 		st, err := sqlite.Open(dir, log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := New(Config{Clock: clock.Real{}, Store: st, Log: log, Limits: lim})
+		e, err := New(Config{Clock: clock.Real{}, Store: st, Log: log, Limits: lim, HistoryCache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
