@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/textproto"
 	"reflect"
 	"runtime/debug"
 	"strconv"
@@ -39,6 +40,11 @@ const legacyTargetPrefix = "com.amazonaws.swf.service.model.SimpleWorkflowServic
 
 // contentType is what AWS answers for the JSON 1.0 protocol.
 const contentType = "application/x-amz-json-1.0"
+
+// requestIDKey is x-amzn-RequestId as Header.Set would store it, stored
+// directly: Set would canonicalize the name into a new string on every
+// call.
+var requestIDKey = textproto.CanonicalMIMEHeaderKey("x-amzn-RequestId")
 
 // internalMessage is all a client learns of an internal error; the detail
 // goes to the log under the same request id.
@@ -204,8 +210,9 @@ type exchange struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{w: w, r: r, id: uuid.NewString()}
-	w.Header().Set("x-amzn-RequestId", ex.id)
-	w.Header().Set("Content-Type", contentType)
+	hdr := w.Header()
+	hdr[requestIDKey] = []string{ex.id}
+	hdr["Content-Type"] = []string{contentType}
 	defer h.logRequest(ex, start)
 	defer h.recoverPanic(ex)
 	h.serve(ex)
