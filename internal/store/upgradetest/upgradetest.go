@@ -20,6 +20,7 @@
 package upgradetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/swf"
 	"github.com/aws/aws-sdk-go-v2/service/swf/types"
 
+	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swftest"
 )
 
@@ -439,6 +441,8 @@ func Check(t *testing.T, env *swftest.Env, fx *Fixture) {
 		return r
 	}
 
+	eventsAsSent(t, env, fx)
+
 	// Registrations, per region.
 	wantNames(t, "us-east-1 registered domains", domains(t, ctx, us, types.RegistrationStatusRegistered), Domain)
 	wantNames(t, "us-east-1 deprecated domains", domains(t, ctx, us, types.RegistrationStatusDeprecated), DeprecatedDomain)
@@ -793,4 +797,34 @@ func pendingActivities(tb testing.TB, ctx context.Context, c *swf.Client, taskLi
 		tb.Fatal(err)
 	}
 	return out.Count
+}
+
+// eventsAsSent checks that the history events of the fixture's runs in
+// US (the region of unsigned calls) go out exactly as encoding them anew
+// would give them: the server sends stored events as they are (shape.
+// RawEvents), where it used to decode and encode each, so the rows an
+// earlier swf wrote must already be in the wire's form.
+func eventsAsSent(t *testing.T, env *swftest.Env, fx *Fixture) {
+	t.Helper()
+	for role, r := range fx.Runs {
+		if r.Region != US {
+			continue
+		}
+		in, _ := json.Marshal(map[string]any{"domain": r.Domain, "maximumPageSize": 1000,
+			"execution": map[string]string{"workflowId": r.WorkflowID, "runId": r.RunID}})
+		res := env.Raw(t, "GetWorkflowExecutionHistory", in)
+		var page struct{ Events []json.RawMessage }
+		if err := json.Unmarshal(res.Body, &page); err != nil || res.Status != 200 || len(page.Events) == 0 {
+			t.Fatalf("%s: history: %d %s", role, res.Status, res.Body)
+		}
+		for _, raw := range page.Events {
+			var ev shape.HistoryEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatalf("%s: %v", role, err)
+			}
+			if again, _ := json.Marshal(&ev); !bytes.Equal(again, raw) {
+				t.Errorf("%s: event sent as\n%s\nbut encodes as\n%s", role, raw, again)
+			}
+		}
+	}
 }
