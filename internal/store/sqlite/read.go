@@ -16,6 +16,13 @@ import (
 
 // Load reads what the engine keeps in memory.
 func (s *Store) Load(ctx context.Context) (*store.Snapshot, error) {
+	if s.hbj != nil {
+		// Heartbeats answered since the last checkpoint are only in the
+		// journal; Load reads SQLite.
+		if err := s.hbj.checkpointNow(); err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	}
 	snap := &store.Snapshot{}
 	if err := scanJSON(ctx, s.r, `SELECT data FROM domains`, func() any {
 		d := new(store.Domain)

@@ -35,6 +35,7 @@ type Store struct {
 	r      *sql.DB                // read-only pool; WAL lets it read while w writes
 	stmts  [nStatements]*sql.Stmt // on wc
 	wals   []*walFlusher          // one per flusher goroutine
+	hbj    *journal               // heartbeat-only changes (journal.go)
 	mu     sync.RWMutex           // guards closing queue against concurrent sends
 	shut   bool                   // Close was called
 	queue  chan *request          // changes waiting for the writer
@@ -145,6 +146,13 @@ func open(dir string, log *slog.Logger) (*Store, error) {
 		flushing.Wait()
 		close(s.done)
 	}()
+	if s.hbj, err = openJournal(dir, s); err != nil {
+		s.closeWriter()
+		r.Close()
+		s.wc.Close()
+		w.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -168,13 +176,15 @@ func (s *Store) prepare() error {
 
 // Close stops the writer after the queued changes are written.
 func (s *Store) Close() error {
+	var jerr error
 	s.closed.Do(func() {
-		s.mu.Lock()
-		s.shut = true
-		close(s.queue)
-		s.mu.Unlock()
-		<-s.done
+		// The journal first: its last checkpoint goes through the writer.
+		jerr = s.hbj.close()
+		s.closeWriter()
 	})
+	if jerr != nil {
+		s.log.Error("heartbeat journal: last checkpoint failed; the next start replays it", "err", jerr)
+	}
 	err := errors.Join(s.r.Close(), s.wc.Close(), s.w.Close())
 	if s.lock != nil {
 		s.lock.Close() // after the database: the next owner finds it closed
@@ -182,8 +192,28 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Submit queues c; the channel yields the commit's outcome.
+// closeWriter stops the writer after the queued changes are written.
+func (s *Store) closeWriter() {
+	s.mu.Lock()
+	s.shut = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.done
+}
+
+// Submit queues c; the channel yields the commit's outcome. Changes made
+// only of heartbeats go to the heartbeat journal (journal.go).
 func (s *Store) Submit(c *store.Change) <-chan error {
+	if onlyHeartbeats(c) && s.hbj != nil {
+		return s.hbj.submit(c.Heartbeats)
+	}
+	return s.submitToWriter(c)
+}
+
+// submitSQL writes c through SQLite and waits until it is durable.
+func (s *Store) submitSQL(c *store.Change) error { return <-s.submitToWriter(c) }
+
+func (s *Store) submitToWriter(c *store.Change) <-chan error {
 	r := &request{err: make(chan error, 1)}
 	if c.Empty() {
 		r.err <- nil
