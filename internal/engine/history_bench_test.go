@@ -17,8 +17,14 @@ import (
 
 // BenchmarkDecisionTaskHistory is the read half of a decision poll: the
 // history page of a started decision task, and its encoding.
-func BenchmarkDecisionTaskHistory(b *testing.B) {
-	e := histEngine(b, b.TempDir(), 0)
+func BenchmarkDecisionTaskHistory(b *testing.B) { benchDecisionTaskHistory(b, 0) }
+
+// BenchmarkDecisionTaskHistoryStore is the same without the history
+// cache: the raw events come from SQLite, as for a run restored at start.
+func BenchmarkDecisionTaskHistoryStore(b *testing.B) { benchDecisionTaskHistory(b, -1) }
+
+func benchDecisionTaskHistory(b *testing.B, cache int64) {
+	e := histEngine(b, b.TempDir(), cache)
 	we, dt := histRun(b, e, "bench", 12)
 	ctx := context.Background()
 	in := &shape.PollForDecisionTaskInput{Domain: histDomain, TaskList: &shape.TaskList{Name: histList}}
