@@ -28,16 +28,16 @@ func (b blockingSyncer) name() string            { return "fdatasync (" + b.reas
 func (blockingSyncer) datasync(f *os.File) error { return fdatasync(f) }
 func (blockingSyncer) close()                    {}
 
-// walFlusher flushes the database's WAL file. SQLite deletes the WAL when
-// its last connection closes (after checkpointing it into the database)
-// and creates a new one on the next write, so each flush checks that the
-// path still names the file it holds, and flushes the database file when
-// there is no WAL.
+// walFlusher flushes the database's WAL file. SQLite creates the WAL at
+// the first write and deletes it only when the database's last connection
+// closes; the store holds its writer's connection from open to Close, so
+// once the flusher has opened the WAL it keeps flushing that file without
+// looking at the path again (a stat per flush was 3% of a round trip's
+// server CPU). Until the WAL exists it flushes the database file.
 type walFlusher struct {
 	sync   dataSyncer
 	dbPath string
 	wal    *os.File
-	walID  os.FileInfo
 }
 
 func newWALFlusher(dbPath string) *walFlusher {
@@ -62,20 +62,11 @@ func (w *walFlusher) flush() error {
 }
 
 func (w *walFlusher) file() (*os.File, error) {
-	st, err := os.Stat(w.dbPath + "-wal")
-	if err != nil {
-		return nil, err
-	}
-	if w.wal != nil && os.SameFile(st, w.walID) {
+	if w.wal != nil {
 		return w.wal, nil
 	}
-	w.closeWAL()
 	f, err := os.Open(w.dbPath + "-wal")
 	if err != nil {
-		return nil, err
-	}
-	if w.walID, err = f.Stat(); err != nil {
-		f.Close()
 		return nil, err
 	}
 	w.wal = f

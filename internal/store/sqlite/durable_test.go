@@ -116,7 +116,7 @@ func TestConcurrentChangesShareFlushes(t *testing.T) {
 
 // SQLite deletes the WAL when its last connection closes and makes a new
 // one later; the flusher must flush the file that is there now.
-func TestWALFlusherFollowsANewWALFile(t *testing.T) {
+func TestWALFlusherFlushesTheWALOnceThereIsOne(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "x.db")
 	if err := os.WriteFile(db, []byte("db"), 0o644); err != nil {
@@ -132,29 +132,44 @@ func TestWALFlusherFollowsANewWALFile(t *testing.T) {
 	if err := os.WriteFile(db+"-wal", []byte("one"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.flush(); err != nil {
-		t.Fatal(err)
-	}
-	first := w.walID
-	if err := os.Remove(db + "-wal"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(db+"-wal", []byte("two"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.flush(); err != nil {
-		t.Fatal(err)
-	}
-	if os.SameFile(first, w.walID) {
-		t.Fatal("the flusher kept the deleted WAL file")
-	}
-	st, _ := os.Stat(db + "-wal")
-	if !os.SameFile(st, w.walID) {
-		t.Fatal("the flusher does not hold the current WAL file")
+	for range 2 {
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := []string{"x.db", "x.db-wal", "x.db-wal"}
 	if strings.Join(rec.flushed, ",") != strings.Join(want, ",") {
 		t.Fatalf("flushed %v, want %v", rec.flushed, want)
+	}
+}
+
+// The WAL the flushers hold is the database's WAL for the store's whole
+// life: SQLite would delete it only when the last connection closed, and
+// the writer's stays open until Close.
+func TestWALStaysTheSameFile(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	defer s.Close()
+	if err := store.Apply(s, domainChange("a")); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.Stat(filepath.Join(dir, "swf.db-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Readers come and go; the WAL must not.
+	for i := range 50 {
+		s.r.SetMaxIdleConns(0)
+		if _, err := s.r.Exec(`SELECT 1`); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Apply(s, domainChange(fmt.Sprintf("d%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now, err := os.Stat(filepath.Join(dir, "swf.db-wal"))
+	if err != nil || !os.SameFile(first, now) {
+		t.Fatalf("the WAL file changed under the store (%v)", err)
 	}
 }
 
