@@ -27,8 +27,11 @@ import (
 // from then on, as runs restored at start and runs of other nodes do.
 
 // eventOverhead is what the cache counts per event beyond its bytes: the
-// slice header that holds them.
-const eventOverhead = 24
+// slice header that holds them. runOverhead is a runHistory's own size.
+const (
+	eventOverhead = 24
+	runOverhead   = 128
+)
 
 // histories is the engine's history cache: the budget and, oldest first,
 // the runs whose history it holds.
@@ -60,7 +63,8 @@ func (h *histories) start(x *execState) {
 	if h.budget <= 0 {
 		return
 	}
-	r := &runHistory{owner: x}
+	r := &runHistory{owner: x, size: runOverhead}
+	h.used.Add(runOverhead)
 	x.hist.Store(r)
 	h.mu.Lock()
 	r.prev = h.tail
@@ -91,11 +95,13 @@ func (h *histories) add(r *runHistory, id int64, b []byte) {
 	r.size += n
 	tooBig := r.size > h.budget/16
 	r.mu.Unlock()
+	// Counted before any drop, which takes r.size, n included, back off.
+	used := h.used.Add(n)
 	if tooBig {
 		h.drop(r)
 		return
 	}
-	if h.used.Add(n) > h.budget {
+	if used > h.budget {
 		h.evict()
 	}
 }

@@ -206,6 +206,13 @@ func TestHistoryCacheBudget(t *testing.T) {
 	if lastRun.hist.Load() == nil {
 		t.Fatal("the big run pushed the newest small run out of the cache")
 	}
+	var held int64
+	for r := e.hist.head; r != nil; r = r.next {
+		held += r.size
+	}
+	if used := e.hist.used.Load(); used != held {
+		t.Fatalf("the cache counts %d bytes in use, its runs hold %d", used, held)
+	}
 	for _, we := range append(runs, big) {
 		h, err := e.GetWorkflowExecutionHistory(context.Background(), &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we, MaximumPageSize: 1000})
 		mustOK(t, err)
@@ -271,5 +278,43 @@ func TestHistoryCacheServesDurableOnly(t *testing.T) {
 	h.add(r, 5, []byte(`{"eventId":5}`)) // a gap: never serve a history with a hole
 	if _, ok := r.page(&store.EventsParams{}); ok || h.used.Load() != 0 {
 		t.Fatal("a cache with a gap still answers")
+	}
+}
+
+// TestHistoryCacheConcurrentReads reads an open run's history while
+// signals add to it: every answer is the history's first events, in
+// order, without a gap (run it with -race).
+func TestHistoryCacheConcurrentReads(t *testing.T) {
+	e := histEngine(t, t.TempDir(), 0)
+	we, _ := histRun(t, e, "busy", 3)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			if err := e.SignalWorkflowExecution(ctx, &shape.SignalWorkflowExecutionInput{Domain: histDomain, WorkflowId: we.WorkflowId, SignalName: "s"}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		h, err := e.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we, MaximumPageSize: 1000})
+		mustOK(t, err)
+		evs, err := h.RawEvents.Decode()
+		mustOK(t, err)
+		for i, ev := range evs {
+			if ev.EventId != int64(i+1) {
+				t.Fatalf("event %d of the answer has id %d", i, ev.EventId)
+			}
+		}
+	}
+	if x := e.openState(we.RunId); x.hist.Load() == nil {
+		t.Fatal("the run lost its cache")
 	}
 }
