@@ -30,6 +30,11 @@ const (
 	kindNoop   = "noop"   // the ceiling: wire over noopEngine in this process
 	kindPlain  = "plain"  // below it: net/http reading the body and answering a constant
 	kindSpawn  = "spawn"  // `PATH server` as a child process
+	// The ceilings in a child process of their own (`PATH bench ceiling
+	// noop|plain`), as a spawned server runs: compared with one, neither
+	// shares the bench's process and its garbage collector.
+	kindSpawnNoop  = "spawn-noop"
+	kindSpawnPlain = "spawn-plain"
 )
 
 // target is one endpoint a scenario runs against.
@@ -91,10 +96,14 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 		kind = spec
 	case strings.HasPrefix(spec, "spawn:"):
 		kind, arg = kindSpawn, strings.TrimPrefix(spec, "spawn:")
+	case strings.HasPrefix(spec, "spawn-noop:"):
+		kind, arg = kindSpawnNoop, strings.TrimPrefix(spec, "spawn-noop:")
+	case strings.HasPrefix(spec, "spawn-plain:"):
+		kind, arg = kindSpawnPlain, strings.TrimPrefix(spec, "spawn-plain:")
 	case strings.HasPrefix(spec, "http://"), strings.HasPrefix(spec, "https://"):
 		kind, arg = kindURL, strings.TrimSuffix(spec, "/")
 	default:
-		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop, plain or spawn:PATH (optionally LABEL=...)", spec)
+		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop, plain, spawn:PATH, spawn-noop:PATH or spawn-plain:PATH (optionally LABEL=...)", spec)
 	}
 	if label == "" {
 		switch kind {
@@ -106,6 +115,10 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 			label = "plain"
 		case kindSpawn:
 			label = "openswf(spawn)"
+		case kindSpawnNoop:
+			label = "noop(spawn)"
+		case kindSpawnPlain:
+			label = "plain(spawn)"
 		default:
 			label = arg
 		}
@@ -140,6 +153,10 @@ func openTarget(ctx context.Context, spec string, o *Options) (*target, error) {
 		err = t.startPlain()
 	case kindSpawn:
 		err = t.spawn(ctx, arg, o)
+	case kindSpawnNoop:
+		err = t.spawnCeiling(ctx, arg, kindNoop, o)
+	case kindSpawnPlain:
+		err = t.spawnCeiling(ctx, arg, kindPlain, o)
 	}
 	if err != nil {
 		return nil, err
@@ -224,7 +241,13 @@ func (noopEngine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Rec
 
 // synthetic reports whether t answers heartbeats without state: no set-up,
 // made-up tokens, and no other scenario.
-func (t *target) synthetic() bool { return t.Kind == kindNoop || t.Kind == kindPlain }
+func (t *target) synthetic() bool {
+	switch t.Kind {
+	case kindNoop, kindPlain, kindSpawnNoop, kindSpawnPlain:
+		return true
+	}
+	return false
+}
 
 // plainAnswer is what the plain server answers every call: a heartbeat's
 // answer, as our wire layer encodes it.
@@ -250,12 +273,49 @@ func (t *target) startPlain() error {
 
 // startNoop runs the ceiling server in this process.
 func (t *target) startNoop() error {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := wire.New(noopEngine{}, log, swf.DefaultLimits())
+	h, err := noopHandler()
 	if err != nil {
 		return err
 	}
 	return t.serveInProcess(h)
+}
+
+func noopHandler() (http.Handler, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return wire.New(noopEngine{}, log, swf.DefaultLimits())
+}
+
+// ServeCeiling serves a ceiling, kind noop or plain, on listen until ctx
+// ends: `swf bench ceiling`, which spawn-noop and spawn-plain targets run
+// as a child. Like `swf server` it logs "listening on ADDR addr=ADDR".
+func ServeCeiling(ctx context.Context, kind, listen string, stderr io.Writer) error {
+	var h http.Handler = http.HandlerFunc(plainHandler)
+	switch kind {
+	case kindPlain:
+	case kindNoop:
+		var err error
+		if h, err = noopHandler(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("ceiling %q: want noop or plain", kind)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	fmt.Fprintf(stderr, "level=INFO msg=\"listening on %s\" addr=%s\n", ln.Addr(), ln.Addr())
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hs.Shutdown(shut)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // serveInProcess serves h on a free loopback port in this process.
@@ -298,6 +358,25 @@ func (t *target) spawn(ctx context.Context, path string, o *Options) error {
 		args = append(args, "--auth", file)
 	}
 	args = append(args, o.ServerFlags...)
+	if err := t.spawnChild(ctx, path, args, dir, o); err != nil {
+		return err
+	}
+	t.dataDir = dir
+	return nil
+}
+
+// spawnCeiling runs `path bench ceiling kind` as a child.
+func (t *target) spawnCeiling(ctx context.Context, path, kind string, o *Options) error {
+	dir, err := os.MkdirTemp(o.TempDir, "swf-bench-*")
+	if err != nil {
+		return err
+	}
+	return t.spawnChild(ctx, path, []string{"bench", "ceiling", kind, "--listen", "127.0.0.1:0"}, dir, o)
+}
+
+// spawnChild runs path with args, finds its port in the "listening on" log
+// line, and removes dir once it has stopped.
+func (t *target) spawnChild(ctx context.Context, path string, args []string, dir string, o *Options) error {
 	cmd := exec.Command(path, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -342,7 +421,7 @@ func (t *target) spawn(ctx context.Context, path string, o *Options) error {
 	}
 	select {
 	case a := <-addr:
-		t.URL, t.pid, t.stop, t.dataDir = "http://"+a, cmd.Process.Pid, stop, dir
+		t.URL, t.pid, t.stop = "http://"+a, cmd.Process.Pid, stop
 		return nil
 	case err := <-exited:
 		os.RemoveAll(dir)
