@@ -90,3 +90,16 @@ func encodeOutput(out any) ([]byte, error) {
 	encodeBuf = b
 	return b, err
 }
+
+// BenchmarkEncodeEvents is the encoding of ten events one by one, as the
+// engine encodes each new event once to store and cache it.
+func BenchmarkEncodeEvents(b *testing.B) {
+	events := decisionTask().Events
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range events {
+			buf = shape.AppendHistoryEvent(buf[:0], &events[i])
+		}
+	}
+}

@@ -373,3 +373,23 @@ func FuzzEncode(f *testing.F) {
 		checkSameEncode(t, out)
 	})
 }
+
+// TestAppendHistoryEventMatchesJSON checks the event encoder offered to
+// the code that stores events against json.Marshal, over random events.
+func TestAppendHistoryEventMatchesJSON(t *testing.T) {
+	f := randomFiller{rand.New(rand.NewPCG(3, 4))}
+	if got := AppendHistoryEvent(nil, nil); string(got) != "null" {
+		t.Errorf("nil event: %s", got)
+	}
+	for range 2000 {
+		var e HistoryEvent
+		f.fill(reflect.ValueOf(&e).Elem(), 0)
+		want, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendHistoryEvent(nil, &e); !bytes.Equal(got, want) {
+			t.Fatalf("generated %s\njson      %s", got, want)
+		}
+	}
+}

@@ -21,6 +21,16 @@ func EncodeOutput(b []byte, out any) ([]byte, error) {
 	return append(b, enc...), err
 }
 
+// AppendHistoryEvent appends e's JSON, the bytes json.Marshal(e) gives,
+// for code that encodes events to store or cache them (RawEvents must be
+// exactly those bytes) without encoding/json's reflection.
+func AppendHistoryEvent(b []byte, e *HistoryEvent) []byte {
+	if e == nil {
+		return append(b, "null"...)
+	}
+	return appendHistoryEvent(b, e)
+}
+
 // closeObject ends an object whose members were appended from start on,
 // each after a comma: the first comma becomes the opening brace.
 func closeObject(b []byte, start int) []byte {

@@ -133,7 +133,7 @@ func (g *generator) run() error {
 	for _, id := range []string{"Timestamp", "TS", "Operation", "Operations", "Decode",
 		"SerializationError", "ValidationError", "UnknownOperationError",
 		"ServiceModel", "ShapeDef", "Model", "LookupShape", "AlwaysSent", "SendLists",
-		"EncodeOutput", "AppendOutput", "Caller", "RawEvents"} {
+		"EncodeOutput", "AppendOutput", "AppendHistoryEvent", "Caller", "RawEvents"} {
 		if err := g.declare(id, "hand-written code"); err != nil {
 			return err
 		}
