@@ -49,6 +49,9 @@ type Stats struct {
 	// shards it owns.
 	Clustered bool
 	Shards    int
+	// HistoryCacheBytes is what the history cache holds (history.go),
+	// against its budget (Config.HistoryCache).
+	HistoryCacheBytes int64
 }
 
 // DomainStats counts one domain's open runs and activity tasks.
@@ -126,6 +129,7 @@ func (e *Engine) Stats() Stats {
 		return a.Name < b.Name
 	})
 	s.Timers = e.timers.len()
+	s.HistoryCacheBytes = e.hist.used.Load()
 	if e.clustered() {
 		s.Clustered = true
 		e.shardMu.RLock()

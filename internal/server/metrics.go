@@ -191,10 +191,12 @@ var (
 		"Deadlines armed in the timer queue (timeouts and timers; stale ones until they are dropped).", nil, nil)
 	descShards = prometheus.NewDesc("openswf_shards_owned",
 		"Shards this node owns (only on a node of a cluster).", nil, nil)
+	descHistoryCache = prometheus.NewDesc("openswf_history_cache_bytes",
+		"Bytes of open executions' histories held in memory for decision polls (at most --history-cache).", nil, nil)
 )
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpenExecutions, descOpenActivities, descDomainBacklog, descDomainPollers, descListBacklog, descListPollers, descTimers, descShards} {
+	for _, d := range []*prometheus.Desc{descOpenExecutions, descOpenActivities, descDomainBacklog, descDomainPollers, descListBacklog, descListPollers, descTimers, descShards, descHistoryCache} {
 		ch <- d
 	}
 }
@@ -231,6 +233,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descDomainPollers, sums[k].pollers, k.region, k.domain, k.kind)
 	}
 	gauge(descTimers, s.Timers)
+	gauge(descHistoryCache, int(s.HistoryCacheBytes))
 	if s.Clustered {
 		gauge(descShards, s.Shards)
 	}

@@ -143,7 +143,7 @@ func TestMetrics(t *testing.T) {
 		`openswf_task_list_backlog{domain="d",kind="activity",region="us-east-1",task_list="other"} 1`,
 	)
 	for _, name := range []string{"openswf_store_commit_wait_seconds_count", "openswf_store_batch_changes_count", "openswf_store_batch_seconds_count",
-		"openswf_store_flush_seconds_count", "openswf_timer_queue_size", "go_goroutines", "process_resident_memory_bytes"} {
+		"openswf_store_flush_seconds_count", "openswf_timer_queue_size", "openswf_history_cache_bytes", "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(m, "\n"+name) {
 			t.Errorf("metrics: no %s", name)
 		}
