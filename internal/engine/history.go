@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -192,24 +193,22 @@ type histMark struct {
 	id int64
 }
 
-// encodeEvents encodes each event of the change once: the store writes
-// these bytes (RunEvent.Data) and the run's cache keeps the same ones. A
-// run that closes with this change drops its cache: closed runs read the
-// store.
+// encodeEvents encodes each event of the change once, with the generated
+// encoder (the bytes json.Marshal gives, without its reflection): the
+// store writes these bytes (RunEvent.Data) and the run's cache keeps the
+// same ones. A run that closes with this change drops its cache: closed
+// runs read the store.
 func (t *txn) encodeEvents() {
+	var buf []byte
 	for i := range t.c.Events {
 		ev := &t.c.Events[i]
-		x := t.runOf(ev.RunID)
-		r := x.hist.Load()
-		b, err := json.Marshal(ev.Event)
-		if err != nil {
-			// The store encodes it again and fails the change.
-			if r != nil {
-				t.eng.hist.drop(r)
-			}
-			continue
-		}
+		// Encoded into one buffer, then copied at its size: the cache
+		// keeps these bytes, and an append-grown slice would hold up to
+		// twice as much.
+		buf = shape.AppendHistoryEvent(buf[:0], ev.Event)
+		b := bytes.Clone(buf)
 		ev.Data = b
+		r := t.runOf(ev.RunID).hist.Load()
 		if r == nil {
 			continue
 		}

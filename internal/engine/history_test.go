@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,6 +93,14 @@ func TestHistoryCacheAgreesWithStore(t *testing.T) {
 	x := e.openState(we.RunId)
 	last := x.e.NextEventID - 1
 	ctx := context.Background()
+	cached, _ := e.cachedEvents(&store.EventsParams{RunID: we.RunId})
+	evs, err := cached.Decode()
+	mustOK(t, err)
+	for i := range evs {
+		if b, _ := json.Marshal(&evs[i]); string(b) != string(cached[i]) {
+			t.Fatalf("event %d is kept as\n%s\nbut the wire's encoding is\n%s", i+1, cached[i], b)
+		}
+	}
 	bounds := []int64{0, 1, 2, 5, last - 1, last, last + 1, last + 7}
 	for _, limit := range []int{0, 1, 3, 100} {
 		for _, a := range bounds {
