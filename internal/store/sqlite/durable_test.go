@@ -398,3 +398,22 @@ func (o *orderSyncer) count() int {
 	defer o.mu.Unlock()
 	return o.n
 }
+
+// A clean Close leaves the database whole in swf.db: SQLite checkpoints
+// the WAL and removes it when its last connection closes, which needs
+// every statement prepared on the writer's connection closed first.
+func TestCloseLeavesNoWAL(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	for i := range 20 {
+		if err := store.Apply(s, domainChange(fmt.Sprintf("%0500d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "swf.db-wal")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("after Close the WAL is still there (%v): nothing was checkpointed", err)
+	}
+}

@@ -185,7 +185,15 @@ func (s *Store) Close() error {
 	if jerr != nil {
 		s.log.Error("heartbeat journal: last checkpoint failed; the next start replays it", "err", jerr)
 	}
-	err := errors.Join(s.r.Close(), s.wc.Close(), s.w.Close())
+	// Statements prepared on a database/sql Conn are the caller's to
+	// close: left open, they keep SQLite from closing the connection, and
+	// the last connection's close is what checkpoints the WAL into swf.db
+	// and removes it.
+	var errs []error
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	err := errors.Join(append(errs, s.r.Close(), s.wc.Close(), s.w.Close())...)
 	if s.lock != nil {
 		s.lock.Close() // after the database: the next owner finds it closed
 	}
