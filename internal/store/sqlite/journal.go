@@ -180,7 +180,11 @@ func (j *journal) submit(hbs []store.Heartbeat) <-chan error {
 	return r.err
 }
 
-// flusher writes and flushes whatever is pending, batch after batch.
+// flusher writes and flushes whatever is pending, batch after batch. One
+// flusher, not two as for the WAL: two journal flushes under way at once
+// (each through its own descriptor) measured 10–20% fewer heartbeats a
+// second and higher latency at 1 and 16 clients, the kernel serialising
+// flushes of one file anyway.
 func (j *journal) flusher() {
 	defer close(j.done)
 	for range j.work {
@@ -261,9 +265,9 @@ func (j *journal) flush(batch []*jrequest) error {
 		j.s.failFlush(err)
 		return err
 	}
-	if j.s.obs != nil {
-		j.s.obs.Flushed(time.Since(start))
-		j.s.obs.BatchCommitted(len(batch), time.Since(start))
+	if o := j.s.observer(); o != nil {
+		o.Flushed(time.Since(start))
+		o.BatchCommitted(len(batch), time.Since(start))
 	}
 	if j.size >= j.limit {
 		full := j.seg

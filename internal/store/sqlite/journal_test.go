@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -301,5 +302,38 @@ func TestJournalAnsweredAfterFlush(t *testing.T) {
 	}
 	if err := store.Apply(s, heartbeat(1, hbT0, nil)); err == nil {
 		t.Fatal("a heartbeat after a failed flush was answered as durable")
+	}
+}
+
+// Concurrent heartbeats over many small segments: batches of several
+// activities, a rotation after most of them, and every segment
+// checkpointed in order, so each activity ends with its last heartbeat.
+func TestJournalConcurrentFlushesCheckpointInOrder(t *testing.T) {
+	dir := t.TempDir()
+	const acts, beats = 16, 60
+	s := openActivities(t, dir, acts)
+	defer s.Close()
+	s.hbj.limit = 300
+	var wg sync.WaitGroup
+	for a := int64(1); a <= acts; a++ {
+		wg.Go(func() {
+			for i := range beats {
+				d := fmt.Sprintf("a%d-%03d", a, i)
+				if err := store.Apply(s, heartbeat(a, hbT0.Add(time.Duration(i)*time.Second), &d)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := progress(t, s)
+	for a := int64(1); a <= acts; a++ {
+		if w := want(hbT0.Add((beats-1)*time.Second), fmt.Sprintf("a%d-%03d", a, beats-1)); got[a] != w {
+			t.Fatalf("activity %d: %q, want %q", a, got[a], w)
+		}
+	}
+	if segs, _ := segments(dir); len(segs) != 1 {
+		t.Fatalf("segments %v after the checkpoints, want only the one being written", segs)
 	}
 }

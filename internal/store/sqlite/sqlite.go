@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openswf/openswf/internal/shape"
@@ -55,14 +56,25 @@ type Store struct {
 	// flush; an error it returns stands for that step failing
 	// (faults_test.go).
 	fault func(faultStep) error
-	// obs is told of each batch and flush (Observe); set before the
-	// first Submit, read by the writer goroutine only.
-	obs store.Observer
+	// obs is told of each batch and flush (Observe). Atomic: Open itself
+	// commits (the heartbeat journal left by a crash is checkpointed
+	// before Open returns), so writes can run before Observe is called.
+	obs atomic.Pointer[observer]
 }
 
-// Observe reports each group commit to o (store.Observed). Call it before
-// the first Submit.
-func (s *Store) Observe(o store.Observer) { s.obs = o }
+// observer boxes a store.Observer for atomic.Pointer.
+type observer struct{ store.Observer }
+
+// observer returns what Observe set, or nil.
+func (s *Store) observer() store.Observer {
+	if o := s.obs.Load(); o != nil {
+		return o.Observer
+	}
+	return nil
+}
+
+// Observe reports each group commit to o (store.Observed).
+func (s *Store) Observe(o store.Observer) { s.obs.Store(&observer{o}) }
 
 // faultStep is a step of the writer that a test can make fail.
 type faultStep int
@@ -314,8 +326,8 @@ func (s *Store) answer(jobs []committed, flushErr error) {
 				r.err <- flushErr
 			}
 		}
-		if s.obs != nil {
-			s.obs.BatchCommitted(len(j.reqs), time.Since(j.start))
+		if o := s.observer(); o != nil {
+			o.BatchCommitted(len(j.reqs), time.Since(j.start))
 		}
 	}
 }
@@ -439,8 +451,8 @@ func (s *Store) fail(err error) {
 func (s *Store) flush(wal *walFlusher) error {
 	start := time.Now()
 	err := wal.flush()
-	if s.obs != nil && err == nil {
-		s.obs.Flushed(time.Since(start))
+	if o := s.observer(); o != nil && err == nil {
+		o.Flushed(time.Since(start))
 	}
 	if err == nil && s.fault != nil {
 		err = s.fault(stepFlush)
