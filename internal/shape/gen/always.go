@@ -54,6 +54,12 @@ func parseAlwaysSent(m *model, table []byte) (map[string]map[string]bool, error)
 
 // outputShapes returns every structure an operation's answer can contain.
 func outputShapes(m *model) map[string]bool {
+	return reachable(m, func(op operation) *shapeRef { return op.Output })
+}
+
+// reachable returns every shape reachable from the shape side names in
+// each operation (its input or its output).
+func reachable(m *model, side func(operation) *shapeRef) map[string]bool {
 	seen := map[string]bool{}
 	var walk func(name string)
 	walk = func(name string) {
@@ -70,8 +76,8 @@ func outputShapes(m *model) map[string]bool {
 		}
 	}
 	for _, op := range m.Operations {
-		if op.Output != nil {
-			walk(op.Output.Shape)
+		if ref := side(op); ref != nil {
+			walk(ref.Shape)
 		}
 	}
 	return seen

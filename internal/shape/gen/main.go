@@ -81,15 +81,10 @@ func main() {
 // generate turns the JSON model and the always-sent table into gofmt'ed Go
 // source.
 func generate(src, alwaysTable []byte) ([]byte, error) {
-	var m model
-	if err := json.Unmarshal(src, &m); err != nil {
-		return nil, fmt.Errorf("parse model: %w", err)
-	}
-	always, err := parseAlwaysSent(&m, alwaysTable)
+	g, err := newGenerator(src, alwaysTable)
 	if err != nil {
-		return nil, fmt.Errorf("always-sent table: %w", err)
+		return nil, err
 	}
-	g := &generator{m: &m, always: always, idents: map[string]string{}}
 	if err := g.run(); err != nil {
 		return nil, err
 	}
@@ -98,6 +93,20 @@ func generate(src, alwaysTable []byte) ([]byte, error) {
 		return nil, fmt.Errorf("gofmt generated code: %w\n%s", err, g.buf.Bytes())
 	}
 	return code, nil
+}
+
+// newGenerator parses the model and the always-sent table, which every
+// generated file is made from.
+func newGenerator(src, alwaysTable []byte) (*generator, error) {
+	var m model
+	if err := json.Unmarshal(src, &m); err != nil {
+		return nil, fmt.Errorf("parse model: %w", err)
+	}
+	always, err := parseAlwaysSent(&m, alwaysTable)
+	if err != nil {
+		return nil, fmt.Errorf("always-sent table: %w", err)
+	}
+	return &generator{m: &m, always: always, idents: map[string]string{}}, nil
 }
 
 type generator struct {
