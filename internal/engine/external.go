@@ -229,15 +229,8 @@ func (e *Engine) alreadyDelivered(targetRun, srcRun string, initiatedID int64) b
 // startChildRun starts the child run of a StartChildWorkflowExecution.
 func (e *Engine) startChildRun(domain string, parent shape.WorkflowExecution, p store.Transfer, redrive bool) (*shape.WorkflowExecution, error) {
 	if redrive {
-		if x := e.findOpen(domain, p.WorkflowID, ""); x != nil {
-			x.mu.Lock()
-			r := x.e
-			mine := r.Info.Parent != nil && r.Info.Parent.RunId == parent.RunId && r.ParentInitiatedEventID == p.InitiatedEventID
-			we := *r.Info.Execution
-			x.mu.Unlock()
-			if mine {
-				return &we, nil
-			}
+		if we := e.startedChild(domain, parent, p); we != nil {
+			return we, nil
 		}
 	}
 	x, t, err := e.newRun(&startSpec{
@@ -251,6 +244,37 @@ func (e *Engine) startChildRun(domain string, parent shape.WorkflowExecution, p 
 	we := *x.e.Info.Execution
 	x.mu.Unlock()
 	return &we, e.finish(t, done)
+}
+
+// startedChild finds the run a redriven StartChildWorkflowExecution
+// already started, open or closed: the node that started it may have died
+// before the parent recorded the start, and by the time the parent's next
+// owner redrives it the child may have run to its end. Starting it again
+// would run the child twice.
+func (e *Engine) startedChild(domain string, parent shape.WorkflowExecution, p store.Transfer) *shape.WorkflowExecution {
+	mine := func(r *store.Execution) bool {
+		return r.Info.Parent != nil && r.Info.Parent.RunId == parent.RunId && r.ParentInitiatedEventID == p.InitiatedEventID
+	}
+	if x := e.findOpen(domain, p.WorkflowID, ""); x != nil {
+		x.mu.Lock()
+		ok, we := mine(x.e), *x.e.Info.Execution
+		x.mu.Unlock()
+		if ok {
+			return &we
+		}
+	}
+	closed, err := e.st.ExecutionList(context.Background(), &store.ExecutionListParams{Domain: domain, WorkflowID: p.WorkflowID, Limit: 1000})
+	if err != nil {
+		e.log.Warn("redrive: cannot look for a child already started; starting it", "workflow_id", p.WorkflowID, "err", err)
+		return nil
+	}
+	for _, r := range closed {
+		if mine(r) {
+			we := *r.Info.Execution
+			return &we
+		}
+	}
+	return nil
 }
 
 // resolve records a transfer's outcome in the run that initiated it.
