@@ -69,7 +69,17 @@ func TestREADMECluster(t *testing.T) {
 		clients[i] = newClient("http://127.0.0.1:" + p)
 	}
 	ctx := context.Background()
-	waitFor(t, 30*time.Second, 100*time.Millisecond, "the three nodes to answer and share the shards", func() (bool, error) {
+	// Every node first: a node that has not joined yet cannot be asked
+	// whether it sees the domain (it would refuse the connection).
+	waitFor(t, 30*time.Second, 100*time.Millisecond, "the three nodes to answer", func() (bool, error) {
+		for _, c := range clients {
+			if _, err := c.ListDomains(ctx, &swf.ListDomainsInput{RegistrationStatus: types.RegistrationStatusRegistered}); err != nil {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	waitFor(t, 30*time.Second, 100*time.Millisecond, "the three nodes to share the shards", func() (bool, error) {
 		_, err := clients[0].RegisterDomain(ctx, &swf.RegisterDomainInput{Name: aws.String("readme"), WorkflowExecutionRetentionPeriodInDays: aws.String("1")})
 		return err == nil, nil
 	})
