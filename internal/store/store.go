@@ -389,6 +389,15 @@ type RunEvent struct {
 	Data []byte
 }
 
+// OnlyHeartbeats reports whether c records heartbeats and nothing else,
+// the change drivers give a path of their own (a multi-row update, a
+// journal).
+func (c *Change) OnlyHeartbeats() bool {
+	rest := *c
+	rest.Heartbeats = nil
+	return len(c.Heartbeats) > 0 && rest.Empty()
+}
+
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
 	return len(c.Domains)+len(c.ActivityTypes)+len(c.WorkflowTypes)+len(c.DelActivityTypes)+

@@ -101,7 +101,7 @@ func (r *request) encode(c *store.Change) error {
 	hbs := lastByKey(c.Heartbeats, func(h store.Heartbeat) store.ActivityKey {
 		return store.ActivityKey{RunID: h.RunID, ScheduledEventID: h.ScheduledEventID}
 	})
-	if onlyHeartbeats(c) {
+	if c.OnlyHeartbeats() {
 		for _, hb := range hbs {
 			r.hbs.add(hb)
 		}
@@ -188,12 +188,6 @@ func (r *request) encode(c *store.Change) error {
 		add(qPurge, p.Domain, p.ClosedBefore.UnixMilli())
 	}
 	return err
-}
-
-func onlyHeartbeats(c *store.Change) bool {
-	rest := *c
-	rest.Heartbeats = nil
-	return len(c.Heartbeats) > 0 && rest.Empty()
 }
 
 // lastByKey drops all but the last of the rows that share a key, keeping

@@ -514,10 +514,3 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
-
-// onlyHeartbeats reports whether c records nothing but heartbeats.
-func onlyHeartbeats(c *store.Change) bool {
-	return len(c.Heartbeats) > 0 && c.Fence == nil && len(c.Domains)+len(c.ActivityTypes)+len(c.WorkflowTypes)+
-		len(c.DelActivityTypes)+len(c.DelWorkflowTypes)+len(c.Executions)+len(c.Events)+len(c.PutActivities)+
-		len(c.DelActivities)+len(c.PutTimers)+len(c.DelTimers)+len(c.PurgeClosed) == 0
-}

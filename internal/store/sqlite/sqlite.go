@@ -224,7 +224,9 @@ func (s *Store) closeWriter() {
 // Submit queues c; the channel yields the commit's outcome. Changes made
 // only of heartbeats go to the heartbeat journal (journal.go).
 func (s *Store) Submit(c *store.Change) <-chan error {
-	if onlyHeartbeats(c) && s.hbj != nil {
+	// A fenced change (several nodes) is never SQLite's; the check keeps
+	// the journal, which cannot check a fence, from ever taking one.
+	if c.Fence == nil && c.OnlyHeartbeats() && s.hbj != nil {
 		return s.hbj.submit(c.Heartbeats)
 	}
 	return s.submitToWriter(c)
