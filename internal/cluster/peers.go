@@ -532,6 +532,17 @@ func (p *Peers) Forward(w http.ResponseWriter, r *http.Request, body []byte, sha
 	return resp.StatusCode, true, nil
 }
 
+// HandoverWait is how long a client's call for a shard no other node
+// serves may wait for this node to finish taking it, or for the map to
+// name its owner: half a lease, as Forward waits. A call forwarded here
+// does not wait: the node it came through waits, and asks again.
+func (p *Peers) HandoverWait(r *http.Request) time.Duration {
+	if r.Header.Get(forwardedHeader) != "" {
+		return 0
+	}
+	return p.ttl / 2
+}
+
 // forwardTo sends a client's call, as it came, to addr.
 func (p *Peers) forwardTo(r *http.Request, body []byte, addr string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.scheme+"://"+addr+r.URL.RequestURI(), bytes.NewReader(body))

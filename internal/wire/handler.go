@@ -115,7 +115,15 @@ type Observer interface {
 // answer came back: its outcome is unknown, and nothing was written.
 type Forwarder interface {
 	Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool, error)
+	// HandoverWait is how long call r may wait for a shard being handed
+	// over to be served again, here or elsewhere, before its caller gets
+	// the retryable fault.
+	HandoverWait(r *http.Request) time.Duration
 }
+
+// handoverPoll is how often a call waiting for a shard's handover asks
+// the engine again.
+const handoverPoll = 50 * time.Millisecond
 
 // ForwardTo makes the handler forward calls for other nodes' shards
 // through f. Call it before serving.
@@ -318,18 +326,10 @@ func (h *Handler) serve(ex *exchange) {
 	}
 
 	out, err := rt.call(ctx, in)
-	var notOwner *swf.NotOwner
-	if err != nil && h.forward != nil && errors.As(err, &notOwner) {
-		status, ok, ferr := h.forward.Forward(ex.w, r, body, notOwner.Shard)
-		if ok {
-			ex.status = status // the owner logs and counts the call's outcome
-			return
-		}
-		if ferr != nil {
-			// Not the retryable "not here" fault: the owner may have
-			// acted on the call before it failed to answer.
-			h.log.Warn("forwarded call got no answer", "request_id", ex.id, "op", op, "err", ferr)
-			h.fault(ex, swf.InternalFailure, "the node that serves this call failed before it answered; the call may or may not have taken effect")
+	if h.forward != nil {
+		var answered bool
+		out, err, answered = h.callOwner(ctx, ex, rt, in, body, out, err)
+		if answered {
 			return
 		}
 	}
@@ -338,6 +338,43 @@ func (h *Handler) serve(ex *exchange) {
 		return
 	}
 	h.writeOutput(ex, out)
+}
+
+// callOwner passes a call the engine refused as another node's
+// (swf.NotOwner, answered before it did anything) to the shard's owner.
+// While no other node serves the shard (it is being handed over: this
+// node may be loading it, or the map names no owner yet) the call is
+// asked again every handoverPoll, for up to HandoverWait, so that a
+// rebalance delays clients rather than failing them. It reports whether
+// it answered the client itself.
+func (h *Handler) callOwner(ctx context.Context, ex *exchange, rt *route, in any, body []byte, out any, err error) (any, error, bool) {
+	var until time.Time
+	for {
+		var notOwner *swf.NotOwner
+		if err == nil || !errors.As(err, &notOwner) {
+			return out, err, false
+		}
+		status, ok, ferr := h.forward.Forward(ex.w, ex.r, body, notOwner.Shard)
+		if ok {
+			ex.status = status // the owner logs and counts the call's outcome
+			return nil, nil, true
+		}
+		if ferr != nil {
+			// Not the retryable "not here" fault: the owner may have
+			// acted on the call before it failed to answer.
+			h.log.Warn("forwarded call got no answer", "request_id", ex.id, "op", ex.op, "err", ferr)
+			h.fault(ex, swf.InternalFailure, "the node that serves this call failed before it answered; the call may or may not have taken effect")
+			return nil, nil, true
+		}
+		if until.IsZero() {
+			until = time.Now().Add(h.forward.HandoverWait(ex.r))
+		}
+		if !time.Now().Before(until) || ctx.Err() != nil {
+			return out, err, false
+		}
+		time.Sleep(handoverPoll)
+		out, err = rt.call(ctx, in)
+	}
 }
 
 // authenticate verifies the request's signature, when signatures are

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/swf"
@@ -24,6 +25,9 @@ import (
 // that one value covers every path of the handler.
 type fakeEngine struct {
 	calls atomic.Int32
+	// arriving is how many more DescribeDomain calls about domain
+	// "arriving" answer NotOwner, as while its shard is being taken.
+	arriving atomic.Int32
 }
 
 func (e *fakeEngine) DescribeDomain(ctx context.Context, in *shape.DescribeDomainInput) (*shape.DomainDetail, error) {
@@ -47,6 +51,10 @@ func (e *fakeEngine) DescribeDomain(ctx context.Context, in *shape.DescribeDomai
 		return nil, nil
 	case "elsewhere":
 		return nil, &swf.NotOwner{Shard: 7, Fault: swf.NewFault(swf.ServiceUnavailable, "not here")}
+	case "arriving":
+		if e.arriving.Add(-1) >= 0 {
+			return nil, &swf.NotOwner{Shard: 7, Fault: swf.NewFault(swf.ServiceUnavailable, "not here yet")}
+		}
 	}
 	return &shape.DomainDetail{
 		Configuration: &shape.DomainConfiguration{WorkflowExecutionRetentionPeriodInDays: "7"},
@@ -589,10 +597,15 @@ type forwarder struct {
 	ok    bool
 	err   error
 	shard int32
+	wait  time.Duration // its HandoverWait
+	calls int
 }
+
+func (f *forwarder) HandoverWait(*http.Request) time.Duration { return f.wait }
 
 func (f *forwarder) Forward(w http.ResponseWriter, r *http.Request, body []byte, shard int32) (int, bool, error) {
 	f.shard = shard
+	f.calls++
 	if f.ok {
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte(`{"forwarded":true}`))
@@ -619,5 +632,30 @@ func TestForward(t *testing.T) {
 	f.err = errors.New("connection reset by peer")
 	if a := b.call(t, "DescribeDomain", `{"name":"elsewhere"}`); a.Status != http.StatusInternalServerError || !strings.HasSuffix(a.Type, swf.InternalFailure) {
 		t.Fatalf("forwarded without an answer: %d %s, want 500 %s", a.Status, a.Type, swf.InternalFailure)
+	}
+}
+
+// TestForwardWaitsForHandover: while no other node serves a shard (this
+// one is still taking it), a call about it is asked again until the
+// engine serves it, within the forwarder's HandoverWait; past that the
+// client gets the retryable 503.
+func TestForwardWaitsForHandover(t *testing.T) {
+	b := setup(t, swf.DefaultLimits())
+	f := &forwarder{wait: 5 * time.Second}
+	b.handler.(*Handler).ForwardTo(f)
+	b.eng.arriving.Store(3)
+	if a := b.call(t, "DescribeDomain", `{"name":"arriving"}`); a.Status != http.StatusOK || !strings.Contains(string(a.Body), `"arriving"`) {
+		t.Fatalf("a call during a handover: %d %s, want the engine's answer once it serves the shard", a.Status, a.Body)
+	}
+	if f.calls != 3 {
+		t.Fatalf("the forwarder was asked %d times, want once for each refusal (3)", f.calls)
+	}
+	f.wait, f.calls = 0, 0
+	b.eng.arriving.Store(3)
+	if a := b.call(t, "DescribeDomain", `{"name":"arriving"}`); a.Status != http.StatusServiceUnavailable {
+		t.Fatalf("a call with no wait allowed: %d %s, want the retryable 503", a.Status, a.Body)
+	}
+	if f.calls != 1 {
+		t.Fatalf("with no wait allowed the forwarder was asked %d times, want 1", f.calls)
 	}
 }
