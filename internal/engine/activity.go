@@ -202,7 +202,7 @@ func (e *Engine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Reco
 	out := &shape.ActivityTaskStatus{CancelRequested: s.cancelRequestedID != 0}
 	done := e.st.Submit(&store.Change{Fence: e.fence(x), Heartbeats: []store.Heartbeat{{RunID: tok.RunID, ScheduledEventID: tok.ScheduledEventID, At: at, Details: s.details}}})
 	x.mu.Unlock()
-	if err := e.await(done, x.shard); err != nil {
+	if err := e.await(done, x.shard, true); err != nil {
 		return nil, err
 	}
 	return out, nil

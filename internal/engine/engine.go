@@ -70,12 +70,15 @@ const DefaultHistoryCache = 64 << 20
 
 // Engine runs SWF operations. Create it with New, then Start it.
 type Engine struct {
-	clk    clock.Clock
-	st     store.Store
-	lim    swf.Limits
-	log    *slog.Logger
-	cfg    Config
-	tokens tokenCodec
+	clk clock.Clock
+	st  store.Store
+	// hbWaiter is st, if it can write a heartbeat in its waiter's
+	// goroutine (store.HeartbeatWaiter).
+	hbWaiter store.HeartbeatWaiter
+	lim      swf.Limits
+	log      *slog.Logger
+	cfg      Config
+	tokens   tokenCodec
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed by Drain: long polls answer empty
@@ -166,6 +169,7 @@ func New(cfg Config) (*Engine, error) {
 		decisionLists: newTaskLists(tokenDecision),
 		hist:          newHistories(cfg.HistoryCache),
 	}
+	e.hbWaiter, _ = cfg.Store.(store.HeartbeatWaiter)
 	e.timers = newTimerQueue(e.clk, e.fire)
 	return e, nil
 }
@@ -404,14 +408,20 @@ func (t *txn) commitLocked() <-chan error {
 	return done
 }
 
-// await waits for a submitted change. A failed write is fatal: memory has
-// moved on and disk has not.
-func (e *Engine) await(done <-chan error, shard int32) error {
+// await waits for a submitted change (one of heartbeats only, when
+// heartbeats is set: the store may write it in this goroutine). A failed
+// write is fatal: memory has moved on and disk has not.
+func (e *Engine) await(done <-chan error, shard int32, heartbeats bool) error {
 	var start time.Time
 	if e.cfg.Observer != nil {
 		start = time.Now()
 	}
-	err := <-done
+	var err error
+	if w := e.hbWaiter; w != nil && heartbeats {
+		err = w.WaitHeartbeats(done)
+	} else {
+		err = <-done
+	}
 	if e.cfg.Observer != nil && err == nil {
 		e.cfg.Observer.ChangeDurable(time.Since(start))
 	}
@@ -472,7 +482,7 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 // finish waits for t's write and, once it is durable, does what t left
 // for after (cross-run effects, offers of tasks to other nodes).
 func (e *Engine) finish(t *txn, done <-chan error) error {
-	if err := e.await(done, t.x.shard); err != nil {
+	if err := e.await(done, t.x.shard, false); err != nil {
 		// Memory is ahead of the store: the cache must not serve it.
 		for _, m := range t.cached {
 			e.hist.drop(m.r)

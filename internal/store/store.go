@@ -59,6 +59,15 @@ type Fence struct {
 // one flush (group commit) and apply them in the order Submit was called, so
 // a caller may Submit under its own lock (fixing the order) and wait for the
 // result after releasing it.
+// HeartbeatWaiter is a Store whose callers may lend their goroutine to
+// the write they wait for. WaitHeartbeats returns what done, a Submit's
+// answer to a change of heartbeats only, yields; meanwhile it may do the
+// write itself, if no one else is writing, rather than hand it to another
+// goroutine and be woken again (the sqlite driver's journal).
+type HeartbeatWaiter interface {
+	WaitHeartbeats(done <-chan error) error
+}
+
 type Store interface {
 	Submit(c *Change) <-chan error
 	// Load returns everything the engine keeps in memory: domains, types,

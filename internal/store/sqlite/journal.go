@@ -24,11 +24,13 @@ import (
 // the details), and heartbeats are the hottest call: through SQLite each
 // one costs a B-tree update, a transaction and WAL frames before its
 // flush. A change made only of heartbeats is therefore appended to a
-// journal of its own instead: a file of small checksummed records, written
-// and flushed (fdatasync) by one goroutine, one write and one flush for
-// every batch of heartbeats that arrived during the last flush. A
-// heartbeat is answered only once its record is flushed, exactly like a
-// change through SQLite.
+// journal of its own instead: a file of small checksummed records, one
+// write and one flush (fdatasync) for every batch of heartbeats that
+// arrived during the last flush. The flusher goroutine writes the batches,
+// except that a caller waiting alone (no flush under way, no one else
+// pending) writes and flushes its own in its goroutine, sparing the two
+// thread wake-ups of a hand-off. A heartbeat is answered only once its
+// record is flushed, exactly like a change through SQLite.
 //
 // The journal is a series of segment files (heartbeats-NNNNNNNNNNNN.log in
 // the data directory). When the one being written passes segmentBytes,
@@ -56,18 +58,22 @@ const segmentBytes = 8 << 20
 // journal appends heartbeat records and flushes them in batches.
 type journal struct {
 	dir  string
-	sync dataSyncer
-	s    *Store // the store its checkpoints write through
+	sync dataSyncer // the flusher's: parks the goroutine (AIO)
+	here dataSyncer // a lone caller's, in its own goroutine (blocking)
+	s    *Store     // the store its checkpoints write through
 
-	mu      sync.Mutex
-	pending []*jrequest  // appended and waiting for the next write
-	drains  []chan error // Load's requests for everything to be in SQLite
-	closed  bool
-	work    chan struct{} // wakes the flusher (capacity 1)
-	done    chan struct{} // closed when the flusher has stopped
+	mu       sync.Mutex
+	pending  []*jrequest  // appended and waiting for the next write
+	drains   []chan error // Load's requests for everything to be in SQLite
+	closed   bool
+	flushing bool          // someone holds the turn (see turn)
+	work     chan struct{} // wakes the flusher (capacity 1)
+	done     chan struct{} // closed when the flusher has stopped
 
-	// The flusher goroutine's own state.
+	// The state of whoever holds the turn: the flusher goroutine, or a
+	// caller waiting in wait.
 	limit int64 // segmentBytes; tests make it small
+	alone bool  // the turn is a lone caller's (datasync)
 	f     *os.File
 	seg   uint64 // number of f's segment
 	size  int64
@@ -137,7 +143,7 @@ func openJournal(dir string, s *Store) (*journal, error) {
 		}
 		next = seg + 1
 	}
-	j := &journal{dir: dir, sync: newDataSyncer(dir), s: s, limit: segmentBytes, work: make(chan struct{}, 1), done: make(chan struct{}),
+	j := &journal{dir: dir, sync: newDataSyncer(dir), here: blockingSyncer{reason: "a lone caller's flush"}, s: s, limit: segmentBytes, work: make(chan struct{}, 1), done: make(chan struct{}),
 		checkpoints: make(chan ckJob, 64), ckDone: make(chan struct{})}
 	if err := j.start(next); err != nil {
 		j.sync.close()
@@ -173,40 +179,87 @@ func (j *journal) submit(hbs []store.Heartbeat) <-chan error {
 	}
 	j.pending = append(j.pending, r)
 	j.mu.Unlock()
-	select {
-	case j.work <- struct{}{}:
-	default: // the flusher is already told
-	}
+	j.wake()
 	return r.err
 }
 
-// flusher writes and flushes whatever is pending, batch after batch. One
-// flusher, not two as for the WAL: two journal flushes under way at once
-// (each through its own descriptor) measured 10–20% fewer heartbeats a
-// second and higher latency at 1 and 16 clients, the kernel serialising
-// flushes of one file anyway.
+// flusher writes and flushes whatever is pending, batch after batch,
+// when no waiting caller does it first (wait). One flusher, not two as
+// for the WAL: two journal flushes under way at once (each through its
+// own descriptor) measured 10–20% fewer heartbeats a second and higher
+// latency at 1 and 16 clients, the kernel serialising flushes of one file
+// anyway.
 func (j *journal) flusher() {
 	defer close(j.done)
 	for range j.work {
-		j.mu.Lock()
-		j.batch, j.pending = j.pending, j.batch[:0]
-		drains := j.drains
-		j.drains = nil
-		closing := j.closed
-		j.mu.Unlock()
-		if len(j.batch) > 0 {
-			err := j.flush(j.batch)
-			for _, r := range j.batch {
-				r.err <- err
-			}
-			clear(j.batch)
-		}
-		if len(drains) > 0 {
-			j.drain(drains)
-		}
-		if closing {
+		if j.turn(false) {
 			return
 		}
+	}
+}
+
+// turn writes and flushes everything pending, and serves Load's drains,
+// unless someone else holds the turn (alone: the caller is a lone waiter,
+// see datasync). It reports whether the journal was
+// closed when it began (the flusher then stops). Whoever holds the turn
+// hands what arrived meanwhile to the flusher.
+func (j *journal) turn(alone bool) (closing bool) {
+	j.mu.Lock()
+	if j.flushing {
+		j.mu.Unlock()
+		return false
+	}
+	j.flushing, j.alone = true, alone
+	j.batch, j.pending = j.pending, j.batch[:0]
+	drains := j.drains
+	j.drains = nil
+	closing = j.closed
+	j.mu.Unlock()
+	if len(j.batch) > 0 {
+		err := j.flush(j.batch)
+		for _, r := range j.batch {
+			r.err <- err
+		}
+		clear(j.batch)
+	}
+	if len(drains) > 0 {
+		j.drain(drains)
+	}
+	j.mu.Lock()
+	j.flushing = false
+	again := len(j.pending) > 0 || len(j.drains) > 0 || j.closed
+	j.mu.Unlock()
+	if again {
+		j.wake()
+	}
+	return closing
+}
+
+// wait returns what done yields (done is submit's). When no flush is
+// under way the caller does the next one itself, in its own goroutine,
+// rather than wake the flusher and be woken by it: with few callers those
+// two hand-offs between threads cost more than the flush (leader and
+// followers: callers arriving during the flush wait for the next one).
+func (j *journal) wait(done <-chan error) error {
+	select {
+	case err := <-done:
+		return err
+	default:
+	}
+	j.mu.Lock()
+	lead := !j.flushing && len(j.pending) == 1
+	j.mu.Unlock()
+	if lead {
+		j.turn(true)
+	}
+	return <-done
+}
+
+// wake tells the flusher there is work.
+func (j *journal) wake() {
+	select {
+	case j.work <- struct{}{}:
+	default: // the flusher is already told
 	}
 }
 
@@ -239,10 +292,7 @@ func (j *journal) checkpointNow() error {
 	}
 	j.drains = append(j.drains, done)
 	j.mu.Unlock()
-	select {
-	case j.work <- struct{}{}:
-	default:
-	}
+	j.wake()
 	return <-done
 }
 
@@ -293,13 +343,25 @@ func (j *journal) write(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := j.sync.datasync(j.f); err != nil {
+	if err := j.datasync(); err != nil {
 		return err
 	}
 	if j.s.fault != nil {
 		return j.s.fault(stepFlush)
 	}
 	return nil
+}
+
+// datasync flushes the segment: with a blocking fdatasync when a caller
+// flushes alone in its own goroutine (nothing else is waiting, so the P it
+// holds meanwhile is not missed, and no thread must be woken on the flush's
+// completion), else through the syncer (AIO: the flusher parks and its P
+// serves others).
+func (j *journal) datasync() error {
+	if j.alone {
+		return j.here.datasync(j.f)
+	}
+	return j.sync.datasync(j.f)
 }
 
 // rotate closes the full segment (every record of it is flushed) and
@@ -337,10 +399,7 @@ func (j *journal) close() error {
 	j.mu.Lock()
 	j.closed = true
 	j.mu.Unlock()
-	select {
-	case j.work <- struct{}{}:
-	default:
-	}
+	j.wake()
 	<-j.done
 	close(j.checkpoints)
 	<-j.ckDone

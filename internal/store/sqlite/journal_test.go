@@ -284,7 +284,7 @@ func TestJournalAnsweredAfterFlush(t *testing.T) {
 	s := openActivities(t, t.TempDir(), 1)
 	defer s.Close()
 	rec := &recordingSyncer{}
-	s.hbj.sync = rec // read by the flusher only after the submit below
+	s.hbj.sync, s.hbj.here = rec, rec // read only after the submit below
 	for i := range 3 {
 		if err := store.Apply(s, heartbeat(1, hbT0, nil)); err != nil {
 			t.Fatal(err)
@@ -319,7 +319,14 @@ func TestJournalConcurrentFlushesCheckpointInOrder(t *testing.T) {
 		wg.Go(func() {
 			for i := range beats {
 				d := fmt.Sprintf("a%d-%03d", a, i)
-				if err := store.Apply(s, heartbeat(a, hbT0.Add(time.Duration(i)*time.Second), &d)); err != nil {
+				c := heartbeat(a, hbT0.Add(time.Duration(i)*time.Second), &d)
+				var err error
+				if a%2 == 0 { // half wait as the engine does, taking turns at flushing
+					err = s.WaitHeartbeats(s.Submit(c))
+				} else {
+					err = store.Apply(s, c)
+				}
+				if err != nil {
 					t.Error(err)
 					return
 				}
@@ -335,5 +342,33 @@ func TestJournalConcurrentFlushesCheckpointInOrder(t *testing.T) {
 	}
 	if segs, _ := segments(dir); len(segs) != 1 {
 		t.Fatalf("segments %v after the checkpoints, want only the one being written", segs)
+	}
+}
+
+// A caller waiting alone flushes its heartbeat in its own goroutine, with
+// the blocking syncer, instead of waking the flusher and being woken by
+// it; either way each answered heartbeat was flushed once.
+func TestJournalLoneWaiterFlushesItself(t *testing.T) {
+	s := openActivities(t, t.TempDir(), 1)
+	defer s.Close()
+	parked, here := &recordingSyncer{}, &recordingSyncer{}
+	s.hbj.sync, s.hbj.here = parked, here // read only after the submits below
+	const n = 50
+	for i := range n {
+		d := strconv.Itoa(i)
+		if err := s.WaitHeartbeats(s.Submit(heartbeat(1, hbT0, &d))); err != nil {
+			t.Fatal(err)
+		}
+		if got := parked.count() + here.count(); got != i+1 {
+			t.Fatalf("after %d answered heartbeats, %d flushes", i+1, got)
+		}
+	}
+	if here.count() == 0 {
+		t.Fatalf("none of %d lone heartbeats was flushed by its own caller", n)
+	}
+	here.err = fmt.Errorf("disk on fire")
+	parked.err = here.err
+	if err := s.WaitHeartbeats(s.Submit(heartbeat(1, hbT0, nil))); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("a lone heartbeat whose flush failed: %v, want the flush's error", err)
 	}
 }

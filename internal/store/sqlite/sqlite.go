@@ -232,6 +232,16 @@ func (s *Store) Submit(c *store.Change) <-chan error {
 	return s.submitToWriter(c)
 }
 
+// WaitHeartbeats is <-done, done being Submit's answer to a change of
+// heartbeats only, but flushes the journal in the caller's goroutine when
+// no flush is under way (store.HeartbeatWaiter).
+func (s *Store) WaitHeartbeats(done <-chan error) error {
+	if s.hbj == nil {
+		return <-done
+	}
+	return s.hbj.wait(done)
+}
+
 // submitSQL writes c through SQLite and waits until it is durable.
 func (s *Store) submitSQL(c *store.Change) error { return <-s.submitToWriter(c) }
 
