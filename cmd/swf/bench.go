@@ -47,13 +47,16 @@ Endpoint (one is required; --compare adds more, run one after the other):
   --compare SPEC        also run against SPEC: a URL (several, comma-separated,
                         are one cluster's nodes, called round-robin), server,
                         noop, plain (net/http answering a constant, below the
-                        noop ceiling: what our wire layer costs),
-                        spawn:PATH, or spawn-noop:PATH and spawn-plain:PATH
-                        (those ceilings in a child process of their own, as
-                        "PATH bench ceiling noop|plain"), optionally
-                        LABEL=SPEC, and a URL may end
-                        in ?pid=N (its server's process, for RSS and CPU);
-                        repeatable
+                        noop ceiling: what our wire layer costs), flush
+                        (plain, answering once a record of the call is
+                        appended and flushed, group-committed: what
+                        durability costs on this disk), spawn:PATH, or
+                        spawn-noop:PATH, spawn-plain:PATH and
+                        spawn-flush:PATH (those ceilings in a child process
+                        of their own, as "PATH bench ceiling
+                        noop|plain|flush"), optionally LABEL=SPEC, and a URL
+                        may end in ?pid=N (its server's process, for RSS and
+                        CPU); repeatable
 
 Examples:
   swf bench heartbeat --start-server --compare noop --compare 'moto=http://127.0.0.1:5000?pid=1234' -c 1,4,16,64
@@ -87,7 +90,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		conc     = fs.String("c", "", "concurrency `LIST`: heartbeaters, or pipelines for roundtrip (e.g. 1,4,16,64); default 16, roundtrip 8")
 		noClean  = fs.Bool("no-cleanup", false, "leave the set-up's workflows open on an external endpoint")
 	)
-	fs.Var(&compare, "compare", "also measure `SPEC` (URL, server, noop, plain, spawn:PATH, spawn-noop:PATH, spawn-plain:PATH; LABEL=SPEC to name it); repeatable")
+	fs.Var(&compare, "compare", "also measure `SPEC` (URL, server, noop, plain, flush, spawn:PATH, spawn-noop:PATH, spawn-plain:PATH, spawn-flush:PATH; LABEL=SPEC to name it); repeatable")
 	fs.IntVar(&o.PID, "pid", 0, "`PID` of the --endpoint server, to report its RSS")
 	fs.BoolVar(&o.StockTransport, "sdk-transport", false, "use the SDK's default HTTP transport as is (it keeps 10 idle connections per host, so more concurrent callers reconnect)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow endpoints off the loopback interface")
@@ -221,15 +224,17 @@ func (d *seconds) Set(s string) error {
 	return nil
 }
 
-// runCeiling is `swf bench ceiling noop|plain [--listen HOST:PORT]`: a
-// ceiling server in a process of its own, which the bench's spawn-noop
-// and spawn-plain targets start; it serves until SIGINT or SIGTERM.
+// runCeiling is `swf bench ceiling noop|plain|flush [--listen HOST:PORT]
+// [--dir DIR]`: a ceiling server in a process of its own, which the
+// bench's spawn-noop, spawn-plain and spawn-flush targets start; it serves
+// until SIGINT or SIGTERM.
 func runCeiling(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("swf bench ceiling", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "`HOST:PORT` to listen on")
+	dir := fs.String("dir", "", "`DIR` for the flush ceiling's file")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: swf bench ceiling noop|plain [--listen HOST:PORT]")
+		fmt.Fprintln(stderr, "usage: swf bench ceiling noop|plain|flush [--listen HOST:PORT] [--dir DIR]")
 		return 2
 	}
 	kind := args[0]
@@ -238,7 +243,7 @@ func runCeiling(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := bench.ServeCeiling(ctx, kind, *listen, stderr); err != nil {
+	if err := bench.ServeCeiling(ctx, kind, *listen, *dir, stderr); err != nil {
 		fmt.Fprintf(stderr, "swf bench ceiling: %v\n", err)
 		return 1
 	}

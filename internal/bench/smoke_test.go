@@ -30,11 +30,11 @@ func TestSmoke(t *testing.T) {
 	}{
 		"Heartbeat": {
 			opts: func(o *Options) {
-				o.Scenario, o.Targets, o.Tasks, o.Concurrency = "heartbeat", []string{"server", "noop", "plain"}, 10, []int{1, 2}
+				o.Scenario, o.Targets, o.Tasks, o.Concurrency = "heartbeat", []string{"server", "noop", "plain", "flush"}, 10, []int{1, 2}
 			},
 			check: func(t *testing.T, rep *Report) {
-				if len(rep.Results) != 3 {
-					t.Fatalf("got %d results, want 3 (server, noop, plain)", len(rep.Results))
+				if len(rep.Results) != 4 {
+					t.Fatalf("got %d results, want 4 (server, noop, plain, flush)", len(rep.Results))
 				}
 				for _, r := range rep.Results {
 					if len(r.Runs) != 2 {

@@ -29,12 +29,14 @@ const (
 	kindServer = "server" // server.New in this process
 	kindNoop   = "noop"   // the ceiling: wire over noopEngine in this process
 	kindPlain  = "plain"  // below it: net/http reading the body and answering a constant
+	kindFlush  = "flush"  // plain, answering once a record of the call is flushed (flushFloor)
 	kindSpawn  = "spawn"  // `PATH server` as a child process
 	// The ceilings in a child process of their own (`PATH bench ceiling
 	// noop|plain`), as a spawned server runs: compared with one, neither
 	// shares the bench's process and its garbage collector.
 	kindSpawnNoop  = "spawn-noop"
 	kindSpawnPlain = "spawn-plain"
+	kindSpawnFlush = "spawn-flush"
 )
 
 // target is one endpoint a scenario runs against.
@@ -92,7 +94,7 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 		label, spec = spec[:i], spec[i+1:]
 	}
 	switch {
-	case spec == kindServer, spec == kindNoop, spec == kindPlain:
+	case spec == kindServer, spec == kindNoop, spec == kindPlain, spec == kindFlush:
 		kind = spec
 	case strings.HasPrefix(spec, "spawn:"):
 		kind, arg = kindSpawn, strings.TrimPrefix(spec, "spawn:")
@@ -100,10 +102,12 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 		kind, arg = kindSpawnNoop, strings.TrimPrefix(spec, "spawn-noop:")
 	case strings.HasPrefix(spec, "spawn-plain:"):
 		kind, arg = kindSpawnPlain, strings.TrimPrefix(spec, "spawn-plain:")
+	case strings.HasPrefix(spec, "spawn-flush:"):
+		kind, arg = kindSpawnFlush, strings.TrimPrefix(spec, "spawn-flush:")
 	case strings.HasPrefix(spec, "http://"), strings.HasPrefix(spec, "https://"):
 		kind, arg = kindURL, strings.TrimSuffix(spec, "/")
 	default:
-		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop, plain, spawn:PATH, spawn-noop:PATH or spawn-plain:PATH (optionally LABEL=...)", spec)
+		return "", "", "", fmt.Errorf("target %q: want a URL, server, noop, plain, flush, spawn:PATH, spawn-noop:PATH, spawn-plain:PATH or spawn-flush:PATH (optionally LABEL=...)", spec)
 	}
 	if label == "" {
 		switch kind {
@@ -113,12 +117,16 @@ func parseSpec(spec string) (label, kind, arg string, err error) {
 			label = "noop"
 		case kindPlain:
 			label = "plain"
+		case kindFlush:
+			label = "flush"
 		case kindSpawn:
 			label = "openswf(spawn)"
 		case kindSpawnNoop:
 			label = "noop(spawn)"
 		case kindSpawnPlain:
 			label = "plain(spawn)"
+		case kindSpawnFlush:
+			label = "flush(spawn)"
 		default:
 			label = arg
 		}
@@ -151,12 +159,16 @@ func openTarget(ctx context.Context, spec string, o *Options) (*target, error) {
 		err = t.startNoop()
 	case kindPlain:
 		err = t.startPlain()
+	case kindFlush:
+		err = t.startFlush(o)
 	case kindSpawn:
 		err = t.spawn(ctx, arg, o)
 	case kindSpawnNoop:
 		err = t.spawnCeiling(ctx, arg, kindNoop, o)
 	case kindSpawnPlain:
 		err = t.spawnCeiling(ctx, arg, kindPlain, o)
+	case kindSpawnFlush:
+		err = t.spawnCeiling(ctx, arg, kindFlush, o)
 	}
 	if err != nil {
 		return nil, err
@@ -243,7 +255,7 @@ func (noopEngine) RecordActivityTaskHeartbeat(ctx context.Context, in *shape.Rec
 // made-up tokens, and no other scenario.
 func (t *target) synthetic() bool {
 	switch t.Kind {
-	case kindNoop, kindPlain, kindSpawnNoop, kindSpawnPlain:
+	case kindNoop, kindPlain, kindFlush, kindSpawnNoop, kindSpawnPlain, kindSpawnFlush:
 		return true
 	}
 	return false
@@ -271,6 +283,32 @@ func (t *target) startPlain() error {
 	return t.serveInProcess(http.HandlerFunc(plainHandler))
 }
 
+// startFlush runs the flush floor in this process, its file in a
+// temporary directory where a started server keeps its data.
+func (t *target) startFlush(o *Options) error {
+	dir, err := os.MkdirTemp(o.TempDir, "swf-bench-*")
+	if err != nil {
+		return err
+	}
+	fl, err := newFlushFloor(dir)
+	if err == nil {
+		err = t.serveInProcess(fl)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	stop := t.stop
+	t.dataDir = dir
+	t.stop = func() error {
+		err := stop()
+		fl.close()
+		os.RemoveAll(dir)
+		return err
+	}
+	return nil
+}
+
 // startNoop runs the ceiling server in this process.
 func (t *target) startNoop() error {
 	h, err := noopHandler()
@@ -285,10 +323,11 @@ func noopHandler() (http.Handler, error) {
 	return wire.New(noopEngine{}, log, swf.DefaultLimits())
 }
 
-// ServeCeiling serves a ceiling, kind noop or plain, on listen until ctx
-// ends: `swf bench ceiling`, which spawn-noop and spawn-plain targets run
-// as a child. Like `swf server` it logs "listening on ADDR addr=ADDR".
-func ServeCeiling(ctx context.Context, kind, listen string, stderr io.Writer) error {
+// ServeCeiling serves a ceiling, kind noop, plain or flush (its file in
+// dir), on listen until ctx ends: `swf bench ceiling`, which spawn-noop,
+// spawn-plain and spawn-flush targets run as a child. Like `swf server` it
+// logs "listening on ADDR addr=ADDR".
+func ServeCeiling(ctx context.Context, kind, listen, dir string, stderr io.Writer) error {
 	var h http.Handler = http.HandlerFunc(plainHandler)
 	switch kind {
 	case kindPlain:
@@ -297,8 +336,18 @@ func ServeCeiling(ctx context.Context, kind, listen string, stderr io.Writer) er
 		if h, err = noopHandler(); err != nil {
 			return err
 		}
+	case kindFlush:
+		if dir == "" {
+			return errors.New("ceiling flush: want --dir, where its file goes")
+		}
+		fl, err := newFlushFloor(dir)
+		if err != nil {
+			return err
+		}
+		defer fl.close()
+		h = fl
 	default:
-		return fmt.Errorf("ceiling %q: want noop or plain", kind)
+		return fmt.Errorf("ceiling %q: want noop, plain or flush", kind)
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -371,7 +420,11 @@ func (t *target) spawnCeiling(ctx context.Context, path, kind string, o *Options
 	if err != nil {
 		return err
 	}
-	return t.spawnChild(ctx, path, []string{"bench", "ceiling", kind, "--listen", "127.0.0.1:0"}, dir, o)
+	args := []string{"bench", "ceiling", kind, "--listen", "127.0.0.1:0"}
+	if kind == kindFlush {
+		args = append(args, "--dir", dir)
+	}
+	return t.spawnChild(ctx, path, args, dir, o)
 }
 
 // spawnChild runs path with args, finds its port in the "listening on" log
