@@ -171,7 +171,7 @@ func (s *Store) RawEvents(ctx context.Context, p *store.EventsParams) (shape.Raw
 		q, args = qEventsForward, []any{p.RunID, p.AfterID, upTo, limit}
 	}
 	out := shape.RawEvents{}
-	err := eachRow(ctx, s.r, q, args, func(data []byte) error {
+	err := eachStmtRow(ctx, s.readStmts[q], args, func(data []byte) error {
 		out = append(out, data)
 		return nil
 	})
@@ -277,6 +277,20 @@ func eachRow(ctx context.Context, db *sql.DB, q string, args []any, f func(data 
 	if err != nil {
 		return err
 	}
+	return scanRows(rows, f)
+}
+
+// eachStmtRow is eachRow with a statement prepared once (readStmts).
+func eachStmtRow(ctx context.Context, st *sql.Stmt, args []any, f func(data []byte) error) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	return scanRows(rows, f)
+}
+
+// scanRows calls f with each row's one column, and closes rows.
+func scanRows(rows *sql.Rows, f func(data []byte) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var data []byte
