@@ -117,9 +117,16 @@ type execState struct {
 	closed   bool     // the run closed; the state is no longer in the maps
 	dropped  bool     // its shard went to another node; no longer in the maps
 	shard    int32    // store.ShardOf its domain and workflow id
-	// hist is the run's cached history (history.go), nil once dropped or
-	// when the run was not started by this engine. Read without mu.
+	// hist is the run's cached history (history.go), nil once dropped or,
+	// for a run restored from the store, until its first history read.
+	// Read without mu.
 	hist atomic.Pointer[runHistory]
+	// warm is set on a run restored from the store while it has no cache
+	// and may still be given one (warmHistory).
+	warm atomic.Bool
+	// unsettled counts the changes with events of this run submitted and
+	// not yet durable (commitLocked to finish).
+	unsettled atomic.Int32
 }
 
 // New builds an Engine. Call Start before use.
@@ -253,6 +260,7 @@ func (e *Engine) restoreRuns(snap *store.Snapshot) {
 func (e *Engine) restoreExecution(r *store.Execution, ds []deadline) []deadline {
 	x := &execState{e: r, timers: map[string]*store.Timer{},
 		shard: store.ShardOf(r.Domain, r.Info.Execution.WorkflowId)}
+	x.warm.Store(e.hist.budget > 0)
 	x.mu.Lock() // uncontended: x is not published yet
 	defer x.mu.Unlock()
 	e.execMu.Lock()
@@ -401,6 +409,7 @@ func (t *txn) commitLocked() <-chan error {
 	}
 	t.encodeEvents()
 	t.c.Fence = t.eng.fence(t.x)
+	t.settling(1)
 	done := t.eng.st.Submit(&t.c)
 	for _, d := range t.deadlines {
 		t.eng.timers.add(d)
@@ -482,7 +491,9 @@ func (e *Engine) withRun(x *execState, f func(t *txn) error) error {
 // finish waits for t's write and, once it is durable, does what t left
 // for after (cross-run effects, offers of tasks to other nodes).
 func (e *Engine) finish(t *txn, done <-chan error) error {
-	if err := e.await(done, t.x.shard, false); err != nil {
+	err := e.await(done, t.x.shard, false)
+	t.settling(-1)
+	if err != nil {
 		// Memory is ahead of the store: the cache must not serve it.
 		for _, m := range t.cached {
 			e.hist.drop(m.r)
@@ -496,6 +507,16 @@ func (e *Engine) finish(t *txn, done <-chan error) error {
 		f()
 	}
 	return nil
+}
+
+// settling counts t's change in (+1, as it is submitted) or out (-1,
+// once it is durable or failed) of the unsettled changes of every run it
+// holds.
+func (t *txn) settling(d int32) {
+	t.x.unsettled.Add(d)
+	for _, o := range t.others {
+		o.unsettled.Add(d)
+	}
 }
 
 // unlock releases the run and any runs merged into the txn.

@@ -230,6 +230,11 @@ func (e *Engine) readEvents(ctx context.Context, q eventPage) (events shape.RawE
 	}
 	events, ok := e.cachedEvents(p)
 	if !ok {
+		if x := e.openState(q.runID); x != nil && e.warmHistory(ctx, x) {
+			events, ok = e.cachedEvents(p)
+		}
+	}
+	if !ok {
 		if events, err = e.st.RawEvents(ctx, p); err != nil {
 			return nil, 0, err
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,8 @@ import (
 // a run whose history alone would take more than a sixteenth of the budget
 // drops its own, so one huge history cannot push every other run out again
 // and again. A dropped cache is never rebuilt: that run reads the store
-// from then on, as runs restored at start and runs of other nodes do.
+// from then on. A run restored from the store, at start or with a shard
+// taken over, is given its cache once, at its first read (warmHistory).
 
 // eventOverhead is what the cache counts per event beyond its bytes: the
 // slice header that holds them. runOverhead is a runHistory's own size.
@@ -59,10 +61,11 @@ type runHistory struct {
 
 func newHistories(budget int64) *histories { return &histories{budget: budget} }
 
-// start gives the new run x an empty cache, unless caching is off.
-func (h *histories) start(x *execState) {
+// start gives the new run x an empty cache, unless caching is off, and
+// returns it.
+func (h *histories) start(x *execState) *runHistory {
 	if h.budget <= 0 {
-		return
+		return nil
 	}
 	r := &runHistory{owner: x, size: runOverhead}
 	h.used.Add(runOverhead)
@@ -76,6 +79,7 @@ func (h *histories) start(x *execState) {
 	}
 	h.tail = r
 	h.mu.Unlock()
+	return r
 }
 
 // add appends event id, encoded as b, to r; an event out of order (which
@@ -232,6 +236,52 @@ func (t *txn) runOf(runID string) *execState {
 		}
 	}
 	return t.x
+}
+
+// warmAtMost is the longest history warmHistory reads: a longer one would
+// take most of its run's share of the cache, and is read a page at a time.
+const warmAtMost = 5000
+
+// warmHistory gives a run restored from the store (at start, or with a
+// shard taken from another node) the cache that a run started here has,
+// so that its decision polls too are answered from memory from now on.
+// It reads the whole history from the store without holding the run,
+// then installs it only if, with the run held, no change of the run is on
+// its way to disk and the history read is the whole of it: every event
+// read is then durable, and every later event is added as it is
+// recorded. It reports whether the run has a cache now; one that could
+// not be warmed yet (a change was in flight) is tried at its next read.
+func (e *Engine) warmHistory(ctx context.Context, x *execState) bool {
+	if !x.warm.Load() {
+		return false
+	}
+	x.mu.Lock()
+	last, runID := x.e.NextEventID-1, x.e.Info.Execution.RunId
+	x.mu.Unlock()
+	if last > warmAtMost {
+		x.warm.Store(false)
+		return false
+	}
+	events, err := e.st.RawEvents(ctx, &store.EventsParams{RunID: runID, Limit: int(last) + 1})
+	if err != nil {
+		return false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.warm.Load() || x.closed || x.dropped || x.hist.Load() != nil ||
+		x.unsettled.Load() != 0 || x.e.NextEventID-1 != int64(len(events)) {
+		return false
+	}
+	x.warm.Store(false)
+	r := e.hist.start(x)
+	if r == nil {
+		return false
+	}
+	for i, b := range events {
+		e.hist.add(r, int64(i+1), b)
+	}
+	r.markDurable(int64(len(events)))
+	return x.hist.Load() == r // add drops a history too large to keep
 }
 
 // cachedEvents answers p from the run's history cache, if it holds it.

@@ -327,3 +327,120 @@ func TestHistoryCacheConcurrentReads(t *testing.T) {
 		t.Fatal("the run lost its cache")
 	}
 }
+
+// restartedEngine runs histRun for id in a fresh directory, restarts the
+// engine on it and returns the new engine and the run, restored from the
+// store without a cache.
+func restartedEngine(t *testing.T, id string, n int) (*Engine, *shape.WorkflowExecution) {
+	t.Helper()
+	dir := t.TempDir()
+	e := histEngine(t, dir, 0)
+	we, _ := histRun(t, e, id, n)
+	e.Close()
+	mustOK(t, e.st.Close())
+	e = histEngine(t, dir, 0)
+	x := e.openState(we.RunId)
+	if x == nil || x.hist.Load() != nil || !x.warm.Load() {
+		t.Fatalf("run %s after the restart: %+v, want it open, without a cache, to be warmed", id, x)
+	}
+	return e, we
+}
+
+// TestHistoryCacheWarmsRestoredRun: a run restored from the store gets
+// its cache at its first history read, holding exactly what the store
+// holds, and keeps it as events are added.
+func TestHistoryCacheWarmsRestoredRun(t *testing.T) {
+	e, we := restartedEngine(t, "restored", 9)
+	ctx := context.Background()
+	h, err := e.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we, MaximumPageSize: 1000})
+	mustOK(t, err)
+	x := e.openState(we.RunId)
+	if x.hist.Load() == nil || x.warm.Load() || e.hist.used.Load() == 0 {
+		t.Fatal("the restored run has no cache after its first history read")
+	}
+	if int64(len(h.RawEvents)) != x.e.NextEventID-1 {
+		t.Fatalf("first read: %d events, want %d", len(h.RawEvents), x.e.NextEventID-1)
+	}
+	check := func() {
+		t.Helper()
+		last := x.e.NextEventID - 1
+		for _, a := range []int64{0, 1, last - 1, last} {
+			agree(t, e, ctx, store.EventsParams{RunID: we.RunId, AfterID: a})
+			agree(t, e, ctx, store.EventsParams{RunID: we.RunId, Reverse: true, BeforeID: a, Limit: 3})
+		}
+	}
+	check()
+	mustOK(t, e.SignalWorkflowExecution(ctx, &shape.SignalWorkflowExecutionInput{Domain: histDomain, WorkflowId: we.WorkflowId, SignalName: "after"}))
+	check()
+}
+
+// TestHistoryCacheWarmWaitsForInFlight: while a change of the run is on
+// its way to disk the store may lack its events, so the run is not
+// warmed then, but at a read after it settles.
+func TestHistoryCacheWarmWaitsForInFlight(t *testing.T) {
+	e, we := restartedEngine(t, "inflight", 5)
+	ctx := context.Background()
+	x := e.openState(we.RunId)
+	x.unsettled.Add(1)
+	if e.warmHistory(ctx, x) || x.hist.Load() != nil || !x.warm.Load() {
+		t.Fatal("a run with a change in flight was warmed")
+	}
+	x.unsettled.Add(-1)
+	if !e.warmHistory(ctx, x) || x.hist.Load() == nil {
+		t.Fatal("a settled run was not warmed")
+	}
+	agree(t, e, ctx, store.EventsParams{RunID: we.RunId})
+}
+
+// TestHistoryCacheNotRewarmed: a cache dropped for the budget's sake is
+// not read back from the store (it would be dropped again).
+func TestHistoryCacheNotRewarmed(t *testing.T) {
+	e := histEngine(t, t.TempDir(), 0)
+	we, _ := histRun(t, e, "dropped", 3)
+	x := e.openState(we.RunId)
+	e.hist.drop(x.hist.Load())
+	_, err := e.GetWorkflowExecutionHistory(context.Background(), &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we})
+	mustOK(t, err)
+	if x.hist.Load() != nil {
+		t.Fatal("a run whose cache was dropped was given one again")
+	}
+}
+
+// TestHistoryCacheWarmConcurrent reads a restored run's history while
+// signals add to it and the first reads warm it: every answer is the
+// history's first events in order, and the cache ends agreeing with the
+// store (run it with -race).
+func TestHistoryCacheWarmConcurrent(t *testing.T) {
+	e, we := restartedEngine(t, "warming", 3)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			if err := e.SignalWorkflowExecution(ctx, &shape.SignalWorkflowExecutionInput{Domain: histDomain, WorkflowId: we.WorkflowId, SignalName: "s"}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		h, err := e.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we, MaximumPageSize: 1000})
+		mustOK(t, err)
+		evs, err := h.RawEvents.Decode()
+		mustOK(t, err)
+		for i, ev := range evs {
+			if ev.EventId != int64(i+1) {
+				t.Fatalf("event %d of the answer has id %d", i, ev.EventId)
+			}
+		}
+	}
+	if e.openState(we.RunId).hist.Load() == nil {
+		e.warmHistory(ctx, e.openState(we.RunId)) // the signals may have kept every read from warming it
+	}
+	agree(t, e, ctx, store.EventsParams{RunID: we.RunId})
+}
