@@ -200,9 +200,9 @@ func (j *journal) flusher() {
 
 // turn writes and flushes everything pending, and serves Load's drains,
 // unless someone else holds the turn (alone: the caller is a lone waiter,
-// see datasync). It reports whether the journal was
-// closed when it began (the flusher then stops). Whoever holds the turn
-// hands what arrived meanwhile to the flusher.
+// see datasync). It reports whether the journal was closed when it began
+// (the flusher then stops). Whoever holds the turn hands what arrived
+// meanwhile to the flusher.
 func (j *journal) turn(alone bool) (closing bool) {
 	j.mu.Lock()
 	if j.flushing {
