@@ -206,7 +206,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.restoreRuns(snap)
 	e.timers.start()
 	e.scheduleSweep()
-	e.redrive(nil)
+	e.redrive(e.openRuns())
 	e.log.Info("state loaded", "domains", len(snap.Domains), "open_executions", len(snap.Executions),
 		"open_activities", len(snap.Activities), "timers", len(snap.Timers))
 	return nil

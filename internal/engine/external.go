@@ -416,37 +416,51 @@ func (e *Engine) applyChildPolicy(childRun string, policy shape.ChildPolicy) {
 }
 
 // redrive finishes, after a restart, the cross-run effects a crash may
-// have cut short, for runs (all open runs when nil). It runs once the
-// state is loaded, and for the runs of a shard a node takes over.
+// have cut short, for runs. It runs once the state is loaded, for every
+// open run, and for the runs of a shard a node takes over.
 func (e *Engine) redrive(runs []*execState) {
-	if runs == nil {
-		e.execMu.RLock()
-		runs = make([]*execState, 0, len(e.execs))
-		for _, x := range e.execs {
-			runs = append(runs, x)
-		}
-		e.execMu.RUnlock()
-	}
-	ctx := context.Background()
 	for _, x := range runs {
 		x.mu.Lock()
-		r := x.e
-		domain, self := r.Domain, *r.Info.Execution
-		pending := append([]store.Transfer(nil), r.Pending...)
-		var children []string
-		for run := range r.Children {
-			children = append(children, run)
-		}
-		parent := r.Info.Parent
+		domain, self := x.e.Domain, *x.e.Info.Execution
+		pending := append([]store.Transfer(nil), x.e.Pending...)
 		x.mu.Unlock()
 		for _, p := range pending {
 			e.deliver(domain, self, p.InitiatedEventID, true)
 		}
+	}
+	e.recheckRelatives(runs, func(int32) bool { return true })
+}
+
+// recheckRelatives looks in the store, for each of runs, at its children
+// and its parent whose shards pass in (and which are not open here): a
+// child that closed is recorded in its parent, and a parent that closed
+// has its child policy applied. Their own node tells them so when they
+// close, but that notice is lost if the node dies or stops before it got
+// through; the run's side then finds out here, when the relative's shard
+// moves (Reconcile) or its own does (redrive).
+func (e *Engine) recheckRelatives(runs []*execState, in func(shard int32) bool) {
+	ctx := context.Background()
+	for _, x := range runs {
+		x.mu.Lock()
+		if x.closed || x.dropped {
+			x.mu.Unlock()
+			continue
+		}
+		r := x.e
+		domain, self := r.Domain, *r.Info.Execution
+		var children []string
+		for run, c := range r.Children {
+			if in(store.ShardOf(domain, c.WorkflowID)) {
+				children = append(children, run)
+			}
+		}
+		var parent *shape.WorkflowExecution
+		if p := r.Info.Parent; p != nil && in(store.ShardOf(domain, p.WorkflowId)) {
+			parent = p
+		}
+		x.mu.Unlock()
 		for _, run := range children {
-			e.execMu.RLock()
-			open := e.execs[run] != nil
-			e.execMu.RUnlock()
-			if open {
+			if e.openState(run) != nil {
 				continue
 			}
 			c, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: domain, RunID: run})
@@ -457,17 +471,25 @@ func (e *Engine) redrive(runs []*execState) {
 				e.childClosed(self, *c.Info.Execution, &evs[0])
 			}
 		}
-		if parent != nil {
-			e.execMu.RLock()
-			open := e.execs[parent.RunId] != nil
-			e.execMu.RUnlock()
-			if !open {
-				if p, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: domain, RunID: parent.RunId}); err == nil {
-					e.applyChildPolicy(self.RunId, p.AppliedChildPolicy)
-				}
+		if parent != nil && e.openState(parent.RunId) == nil {
+			// An open parent (of another node) has no applied policy:
+			// applying none changes nothing.
+			if p, err := e.st.ExecutionGet(ctx, &store.ExecutionGetParams{Domain: domain, RunID: parent.RunId}); err == nil {
+				e.applyChildPolicy(self.RunId, p.AppliedChildPolicy)
 			}
 		}
 	}
+}
+
+// openRuns lists the open runs in memory.
+func (e *Engine) openRuns() []*execState {
+	e.execMu.RLock()
+	defer e.execMu.RUnlock()
+	runs := make([]*execState, 0, len(e.execs))
+	for _, x := range e.execs {
+		runs = append(runs, x)
+	}
+	return runs
 }
 
 // continueAsNew closes the run and starts the next run of its workflow id.

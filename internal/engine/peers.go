@@ -185,8 +185,10 @@ func (e *Engine) offerLater(ps []*pending) {
 
 // Reconcile offers again the tasks whose offer failed, the tasks of lists
 // whose home is among moved (shards that changed owner since the last
-// call), and, every reofferAfter, every task waiting away. The cluster
-// calls it on every tick.
+// call), and, every reofferAfter, every task waiting away. It also looks
+// again at this node's runs' children and parents on moved shards
+// (recheckRelatives): a node that died may have closed one without
+// telling. The cluster calls it on every tick.
 func (e *Engine) Reconcile(moved []int32) {
 	if !e.clustered() {
 		return
@@ -194,6 +196,9 @@ func (e *Engine) Reconcile(moved []int32) {
 	movedSet := map[int32]bool{}
 	for _, s := range moved {
 		movedSet[s] = true
+	}
+	if len(moved) > 0 {
+		defer e.recheckRelatives(e.openRuns(), func(s int32) bool { return movedSet[s] })
 	}
 	e.remote.mu.Lock()
 	unsent := e.remote.unsent
@@ -221,13 +226,7 @@ func (e *Engine) Reconcile(moved []int32) {
 		}
 		byHome[home] = append(byHome[home], p)
 	}
-	e.execMu.RLock()
-	runs := make([]*execState, 0, len(e.execs))
-	for _, x := range e.execs {
-		runs = append(runs, x)
-	}
-	e.execMu.RUnlock()
-	for _, x := range runs {
+	for _, x := range e.openRuns() {
 		x.mu.Lock()
 		if !x.closed && !x.dropped {
 			consider(x.decision)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/openswf/openswf/internal/clock"
 	"github.com/openswf/openswf/internal/shape"
 	"github.com/openswf/openswf/internal/store"
+	"github.com/openswf/openswf/internal/store/postgres"
 	"github.com/openswf/openswf/internal/store/postgres/pgtest"
 )
 
@@ -18,6 +20,9 @@ import (
 type inproc struct {
 	mu    sync.Mutex
 	nodes []*Engine
+	// lose makes the notices a closing run sends its relatives fail, as
+	// when their sender dies first.
+	lose atomic.Bool
 }
 
 func (p *inproc) add(e *Engine) { p.mu.Lock(); p.nodes = append(p.nodes, e); p.mu.Unlock() }
@@ -179,6 +184,9 @@ func (p *inproc) Deliver(ctx context.Context, shard int32, d Delivery) (*Deliver
 }
 
 func (p *inproc) ChildClosed(ctx context.Context, shard int32, c ChildClose) error {
+	if p.lose.Load() {
+		return errors.New("the notice was lost")
+	}
 	e, err := p.owner(shard)
 	if err != nil {
 		return err
@@ -187,6 +195,9 @@ func (p *inproc) ChildClosed(ctx context.Context, shard int32, c ChildClose) err
 }
 
 func (p *inproc) ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolicyOrder) error {
+	if p.lose.Load() {
+		return errors.New("the notice was lost")
+	}
 	e, err := p.owner(shard)
 	if err != nil {
 		return err
@@ -275,18 +286,151 @@ func TestChildAcrossNodes(t *testing.T) {
 // twoNodes starts engines A and B on a fresh schema, connected in process,
 // holding no shard yet, and a must that fails the test on an error.
 func twoNodes(t *testing.T) (a, b *node, must func(error)) {
+	a, b, _, must = twoNodesPeers(t)
+	return a, b, must
+}
+
+// twoNodesPeers is twoNodes, and the connection between them.
+func twoNodesPeers(t *testing.T) (a, b *node, peers *inproc, must func(error)) {
 	t.Helper()
 	url := pgtest.Schema(t)
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
-	peers := &inproc{}
+	peers = &inproc{}
 	a = startNode(t, url, "A", clk, peers)
 	b = startNode(t, url, "B", clk, peers)
 	peers.add(a.eng)
 	peers.add(b.eng)
-	return a, b, func(err error) {
+	return a, b, peers, func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// familyAcrossNodes sets up a parent on A whose child, started and
+// running, is on B: A holds the registry, the parent's shard and the
+// decision list's home; B the child's shard. It returns the parent's and
+// the child's runs, and the leases of their shards.
+func familyAcrossNodes(t *testing.T, a, b *node, must func(error), policy shape.ChildPolicy) (parent, child shape.WorkflowExecution, parentLease, childLease postgres.Lease) {
+	t.Helper()
+	ctx := context.Background()
+	const domain, list, parentID = "d", "tl", "parent"
+	childID := "child-0"
+	for i := 1; store.ShardOf(domain, childID) == store.ShardOf(domain, parentID) ||
+		store.ShardOf(domain, childID) == registryShard || store.ShardOf(domain, childID) == homeShard(domain, tokenDecision, list); i++ {
+		childID = "child-" + string(rune('0'+i))
+	}
+	a.take(t, registryShard, time.Hour)
+	a.take(t, homeShard(domain, tokenDecision, list), time.Hour)
+	parentLease = a.take(t, store.ShardOf(domain, parentID), time.Hour)
+	childLease = b.take(t, store.ShardOf(domain, childID), time.Hour)
+	wt := &shape.WorkflowType{Name: "w", Version: "1"}
+	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
+	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version,
+		DefaultTaskList: &shape.TaskList{Name: list}, DefaultChildPolicy: policy,
+		DefaultExecutionStartToCloseTimeout: "3600", DefaultTaskStartToCloseTimeout: "NONE"}))
+	run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{Domain: domain, WorkflowId: parentID, WorkflowType: wt})
+	must(err)
+	parent = shape.WorkflowExecution{WorkflowId: parentID, RunId: run.RunId}
+	task := familyPoll(t, a, must)
+	must(a.eng.RespondDecisionTaskCompleted(ctx, &shape.RespondDecisionTaskCompletedInput{TaskToken: task.TaskToken, Decisions: []shape.Decision{{
+		DecisionType: shape.DecisionTypeStartChildWorkflowExecution,
+		StartChildWorkflowExecutionDecisionAttributes: &shape.StartChildWorkflowExecutionDecisionAttributes{WorkflowId: childID, WorkflowType: wt}}}}))
+	waitFor(t, func() bool {
+		x := a.eng.openState(run.RunId)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		for id, c := range x.e.Children {
+			if c.StartedEventID != 0 {
+				child = shape.WorkflowExecution{WorkflowId: childID, RunId: id}
+				return true
+			}
+		}
+		return false
+	})
+	return parent, child, parentLease, childLease
+}
+
+func familyPoll(t *testing.T, a *node, must func(error)) *shape.DecisionTask {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	task, err := a.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: "d", TaskList: &shape.TaskList{Name: "tl"}, MaximumPageSize: 1000})
+	must(err)
+	if task == nil {
+		t.Fatal("no decision task within 5 s")
+	}
+	return task
+}
+
+// TestChildCloseNoticeLost: the child's node closes the child and stops
+// before the parent's node hears of it. When the child's shard moves, the
+// parent's node looks the child up and records its completion.
+func TestChildCloseNoticeLost(t *testing.T) {
+	ctx := context.Background()
+	a, b, peers, must := twoNodesPeers(t)
+	parent, child, _, childLease := familyAcrossNodes(t, a, b, must, shape.ChildPolicyTerminate)
+	peers.lose.Store(true)
+	b.eng.Drain() // a stopping node does not try the notice again
+	for {
+		task := familyPoll(t, a, must)
+		if task.WorkflowExecution.WorkflowId == child.WorkflowId {
+			must(b.eng.RespondDecisionTaskCompleted(ctx, &shape.RespondDecisionTaskCompletedInput{TaskToken: task.TaskToken, Decisions: []shape.Decision{{
+				DecisionType: shape.DecisionTypeCompleteWorkflowExecution}}}))
+			break
+		}
+		must(a.eng.RespondDecisionTaskCompleted(ctx, &shape.RespondDecisionTaskCompletedInput{TaskToken: task.TaskToken}))
+	}
+	history := func() shape.RawEvents {
+		h, err := a.eng.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: "d", Execution: &parent, MaximumPageSize: 1000})
+		must(err)
+		return h.RawEvents
+	}
+	if n := countType(history(), shape.EventTypeChildWorkflowExecutionCompleted); n != 0 {
+		t.Fatalf("the parent heard of its child's completion (%d) though the notice was lost", n)
+	}
+	peers.lose.Store(false)
+	shard := store.ShardOf("d", child.WorkflowId)
+	// B is gone: its shard has no owner, or one that never ran the child;
+	// A sees the shard move.
+	b.eng.DropShard(shard)
+	must(b.st.Release(ctx, "B", childLease))
+	a.eng.Reconcile([]int32{shard})
+	if n := countType(history(), shape.EventTypeChildWorkflowExecutionCompleted); n != 1 {
+		t.Fatalf("parent's history %v: %d ChildWorkflowExecutionCompleted after the child's shard moved, want 1", eventTypes(history()), n)
+	}
+	a.eng.Reconcile([]int32{shard}) // again: nothing more
+	if n := countType(history(), shape.EventTypeChildWorkflowExecutionCompleted); n != 1 {
+		t.Fatalf("a second look recorded the completion %d times", n)
+	}
+}
+
+// TestChildPolicyNoticeLost: the parent's node terminates the parent and
+// stops before the child's node hears of the TERMINATE policy. When the
+// parent's shard moves, the child's node looks the parent up and applies
+// the policy.
+func TestChildPolicyNoticeLost(t *testing.T) {
+	ctx := context.Background()
+	a, b, peers, must := twoNodesPeers(t)
+	parent, child, parentLease, _ := familyAcrossNodes(t, a, b, must, shape.ChildPolicyTerminate)
+	peers.lose.Store(true)
+	a.eng.Drain()
+	must(a.eng.TerminateWorkflowExecution(ctx, &shape.TerminateWorkflowExecutionInput{Domain: "d", WorkflowId: parent.WorkflowId}))
+	status := func() string {
+		d, err := b.eng.DescribeWorkflowExecution(ctx, &shape.DescribeWorkflowExecutionInput{Domain: "d", Execution: &child})
+		must(err)
+		return string(d.ExecutionInfo.ExecutionStatus) + " " + string(d.ExecutionInfo.CloseStatus)
+	}
+	if s := status(); s != "OPEN " {
+		t.Fatalf("the child is %q though the policy's notice was lost", s)
+	}
+	peers.lose.Store(false)
+	shard := store.ShardOf("d", parent.WorkflowId)
+	a.eng.DropShard(shard) // A is gone; B sees the parent's shard move
+	must(a.st.Release(ctx, "A", parentLease))
+	b.eng.Reconcile([]int32{shard})
+	if s := status(); s != "CLOSED TERMINATED" {
+		t.Fatalf("the child is %q after its parent's shard moved, want CLOSED TERMINATED", s)
 	}
 }
