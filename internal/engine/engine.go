@@ -70,15 +70,15 @@ const DefaultHistoryCache = 64 << 20
 
 // Engine runs SWF operations. Create it with New, then Start it.
 type Engine struct {
-	clk clock.Clock
-	st  store.Store
+	clk    clock.Clock
+	st     store.Store
+	lim    swf.Limits
+	log    *slog.Logger
+	cfg    Config
+	tokens tokenCodec
 	// hbWaiter is st, if it can write a heartbeat in its waiter's
 	// goroutine (store.HeartbeatWaiter).
 	hbWaiter store.HeartbeatWaiter
-	lim      swf.Limits
-	log      *slog.Logger
-	cfg      Config
-	tokens   tokenCodec
 
 	drainOnce sync.Once
 	drain     chan struct{} // closed by Drain: long polls answer empty

@@ -296,33 +296,7 @@ func TestHistoryCacheServesDurableOnly(t *testing.T) {
 func TestHistoryCacheConcurrentReads(t *testing.T) {
 	e := histEngine(t, t.TempDir(), 0)
 	we, _ := histRun(t, e, "busy", 3)
-	ctx := context.Background()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range 100 {
-			if err := e.SignalWorkflowExecution(ctx, &shape.SignalWorkflowExecutionInput{Domain: histDomain, WorkflowId: we.WorkflowId, SignalName: "s"}); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	}()
-	for reading := true; reading; {
-		select {
-		case <-done:
-			reading = false
-		default:
-		}
-		h, err := e.GetWorkflowExecutionHistory(ctx, &shape.GetWorkflowExecutionHistoryInput{Domain: histDomain, Execution: we, MaximumPageSize: 1000})
-		mustOK(t, err)
-		evs, err := h.RawEvents.Decode()
-		mustOK(t, err)
-		for i, ev := range evs {
-			if ev.EventId != int64(i+1) {
-				t.Fatalf("event %d of the answer has id %d", i, ev.EventId)
-			}
-		}
-	}
+	readWhileSignaled(t, e, we, 100)
 	if x := e.openState(we.RunId); x.hist.Load() == nil {
 		t.Fatal("the run lost its cache")
 	}
@@ -413,10 +387,23 @@ func TestHistoryCacheNotRewarmed(t *testing.T) {
 func TestHistoryCacheWarmConcurrent(t *testing.T) {
 	e, we := restartedEngine(t, "warming", 3)
 	ctx := context.Background()
+	readWhileSignaled(t, e, we, 50)
+	if e.openState(we.RunId).hist.Load() == nil {
+		e.warmHistory(ctx, e.openState(we.RunId)) // the signals may have kept every read from warming it
+	}
+	agree(t, e, ctx, store.EventsParams{RunID: we.RunId})
+}
+
+// readWhileSignaled reads run we's history over and over while n signals
+// are added to it, checking that every answer is the history's first
+// events, in order, without a gap.
+func readWhileSignaled(t *testing.T, e *Engine, we *shape.WorkflowExecution, n int) {
+	t.Helper()
+	ctx := context.Background()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for range 50 {
+		for range n {
 			if err := e.SignalWorkflowExecution(ctx, &shape.SignalWorkflowExecutionInput{Domain: histDomain, WorkflowId: we.WorkflowId, SignalName: "s"}); err != nil {
 				t.Error(err)
 				return
@@ -439,8 +426,4 @@ func TestHistoryCacheWarmConcurrent(t *testing.T) {
 			}
 		}
 	}
-	if e.openState(we.RunId).hist.Load() == nil {
-		e.warmHistory(ctx, e.openState(we.RunId)) // the signals may have kept every read from warming it
-	}
-	agree(t, e, ctx, store.EventsParams{RunID: we.RunId})
 }

@@ -197,8 +197,9 @@ func (e *Engine) Reconcile(moved []int32) {
 	for _, s := range moved {
 		movedSet[s] = true
 	}
+	runs := e.openRuns()
 	if len(moved) > 0 {
-		defer e.recheckRelatives(e.openRuns(), func(s int32) bool { return movedSet[s] })
+		defer e.recheckRelatives(runs, func(s int32) bool { return movedSet[s] })
 	}
 	e.remote.mu.Lock()
 	unsent := e.remote.unsent
@@ -226,7 +227,7 @@ func (e *Engine) Reconcile(moved []int32) {
 		}
 		byHome[home] = append(byHome[home], p)
 	}
-	for _, x := range e.openRuns() {
+	for _, x := range runs {
 		x.mu.Lock()
 		if !x.closed && !x.dropped {
 			consider(x.decision)

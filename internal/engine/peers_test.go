@@ -211,33 +211,13 @@ func (p *inproc) ApplyChildPolicy(ctx context.Context, shard int32, a ChildPolic
 func TestChildAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	a, b, must := twoNodes(t)
-	const domain, list, parentID = "d", "tl", "parent"
-	childID := "child-0"
-	for i := 1; store.ShardOf(domain, childID) == store.ShardOf(domain, parentID) ||
-		store.ShardOf(domain, childID) == registryShard || store.ShardOf(domain, childID) == homeShard(domain, tokenDecision, list); i++ {
-		childID = "child-" + string(rune('0'+i))
-	}
-	for _, s := range []int32{registryShard, store.ShardOf(domain, parentID), homeShard(domain, tokenDecision, list)} {
-		a.take(t, s, time.Hour)
-	}
-	b.take(t, store.ShardOf(domain, childID), time.Hour)
-	wt := &shape.WorkflowType{Name: "w", Version: "1"}
-	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
-	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version,
-		DefaultTaskList: &shape.TaskList{Name: list}, DefaultChildPolicy: shape.ChildPolicyTerminate,
-		DefaultExecutionStartToCloseTimeout: "3600", DefaultTaskStartToCloseTimeout: "NONE"}))
+	const domain, parentID = familyDomain, familyParent
+	wt, childID, _, _ := familyShards(t, a, b, must, shape.ChildPolicyTerminate)
 	run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{Domain: domain, WorkflowId: parentID, WorkflowType: wt})
 	must(err)
 	poll := func() *shape.DecisionTask {
 		t.Helper()
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		task, err := a.eng.PollForDecisionTask(pctx, &shape.PollForDecisionTaskInput{Domain: domain, TaskList: &shape.TaskList{Name: list}, MaximumPageSize: 1000})
-		must(err)
-		if task == nil {
-			t.Fatal("no decision task within 5 s")
-		}
-		return task
+		return familyPoll(t, a, must)
 	}
 	respond := func(task *shape.DecisionTask, ds ...shape.Decision) {
 		t.Helper()
@@ -308,15 +288,18 @@ func twoNodesPeers(t *testing.T) (a, b *node, peers *inproc, must func(error)) {
 	}
 }
 
-// familyAcrossNodes sets up a parent on A whose child, started and
-// running, is on B: A holds the registry, the parent's shard and the
-// decision list's home; B the child's shard. It returns the parent's and
-// the child's runs, and the leases of their shards.
-func familyAcrossNodes(t *testing.T, a, b *node, must func(error), policy shape.ChildPolicy) (parent, child shape.WorkflowExecution, parentLease, childLease postgres.Lease) {
+// The family tests' domain, decision task list and parent workflow id.
+const familyDomain, familyList, familyParent = "d", "tl", "parent"
+
+// familyShards splits a parent and its child between nodes: A holds the
+// registry, the parent's shard and the decision list's home, B the shard
+// of the child's workflow id, which it returns with the leases of the
+// two runs' shards and the registered workflow type (child policy as
+// given).
+func familyShards(t *testing.T, a, b *node, must func(error), policy shape.ChildPolicy) (wt *shape.WorkflowType, childID string, parentLease, childLease postgres.Lease) {
 	t.Helper()
-	ctx := context.Background()
-	const domain, list, parentID = "d", "tl", "parent"
-	childID := "child-0"
+	const domain, list, parentID = familyDomain, familyList, familyParent
+	childID = "child-0"
 	for i := 1; store.ShardOf(domain, childID) == store.ShardOf(domain, parentID) ||
 		store.ShardOf(domain, childID) == registryShard || store.ShardOf(domain, childID) == homeShard(domain, tokenDecision, list); i++ {
 		childID = "child-" + string(rune('0'+i))
@@ -325,11 +308,23 @@ func familyAcrossNodes(t *testing.T, a, b *node, must func(error), policy shape.
 	a.take(t, homeShard(domain, tokenDecision, list), time.Hour)
 	parentLease = a.take(t, store.ShardOf(domain, parentID), time.Hour)
 	childLease = b.take(t, store.ShardOf(domain, childID), time.Hour)
-	wt := &shape.WorkflowType{Name: "w", Version: "1"}
+	ctx := context.Background()
+	wt = &shape.WorkflowType{Name: "w", Version: "1"}
 	must(a.eng.RegisterDomain(ctx, &shape.RegisterDomainInput{Name: domain, WorkflowExecutionRetentionPeriodInDays: "1"}))
 	must(a.eng.RegisterWorkflowType(ctx, &shape.RegisterWorkflowTypeInput{Domain: domain, Name: wt.Name, Version: wt.Version,
 		DefaultTaskList: &shape.TaskList{Name: list}, DefaultChildPolicy: policy,
 		DefaultExecutionStartToCloseTimeout: "3600", DefaultTaskStartToCloseTimeout: "NONE"}))
+	return wt, childID, parentLease, childLease
+}
+
+// familyAcrossNodes sets up a parent on A whose child, started and
+// running, is on B (familyShards). It returns the parent's and the
+// child's runs, and the leases of their shards.
+func familyAcrossNodes(t *testing.T, a, b *node, must func(error), policy shape.ChildPolicy) (parent, child shape.WorkflowExecution, parentLease, childLease postgres.Lease) {
+	t.Helper()
+	ctx := context.Background()
+	const domain, parentID = familyDomain, familyParent
+	wt, childID, parentLease, childLease := familyShards(t, a, b, must, policy)
 	run, err := a.eng.StartWorkflowExecution(ctx, &shape.StartWorkflowExecutionInput{Domain: domain, WorkflowId: parentID, WorkflowType: wt})
 	must(err)
 	parent = shape.WorkflowExecution{WorkflowId: parentID, RunId: run.RunId}
@@ -352,11 +347,13 @@ func familyAcrossNodes(t *testing.T, a, b *node, must func(error), policy shape.
 	return parent, child, parentLease, childLease
 }
 
+// familyPoll takes the next decision task of the family's list, at A,
+// failing the test if none comes within 5 s.
 func familyPoll(t *testing.T, a *node, must func(error)) *shape.DecisionTask {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	task, err := a.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: "d", TaskList: &shape.TaskList{Name: "tl"}, MaximumPageSize: 1000})
+	task, err := a.eng.PollForDecisionTask(ctx, &shape.PollForDecisionTaskInput{Domain: familyDomain, TaskList: &shape.TaskList{Name: familyList}, MaximumPageSize: 1000})
 	must(err)
 	if task == nil {
 		t.Fatal("no decision task within 5 s")

@@ -155,23 +155,23 @@ func (s *Store) RawEvents(ctx context.Context, p *store.EventsParams) (shape.Raw
 	if limit <= 0 {
 		limit = -1
 	}
-	var q string
+	var st *sql.Stmt
 	var args []any
 	if p.Reverse {
 		before := p.BeforeID
 		if before <= 0 {
 			before = 1 << 62
 		}
-		q, args = qEventsReverse, []any{p.RunID, before, limit}
+		st, args = s.evRev, []any{p.RunID, before, limit}
 	} else {
 		upTo := p.UpTo
 		if upTo <= 0 {
 			upTo = 1 << 62
 		}
-		q, args = qEventsForward, []any{p.RunID, p.AfterID, upTo, limit}
+		st, args = s.evFwd, []any{p.RunID, p.AfterID, upTo, limit}
 	}
 	out := shape.RawEvents{}
-	err := eachStmtRow(ctx, s.readStmts[q], args, func(data []byte) error {
+	err := eachStmtRow(ctx, st, args, func(data []byte) error {
 		out = append(out, data)
 		return nil
 	})
@@ -280,7 +280,7 @@ func eachRow(ctx context.Context, db *sql.DB, q string, args []any, f func(data 
 	return scanRows(rows, f)
 }
 
-// eachStmtRow is eachRow with a statement prepared once (readStmts).
+// eachStmtRow is eachRow with a statement prepared once (evFwd, evRev).
 func eachStmtRow(ctx context.Context, st *sql.Stmt, args []any, f func(data []byte) error) error {
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {

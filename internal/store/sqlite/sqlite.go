@@ -31,25 +31,20 @@ const maxBatch = 512
 
 // Store is a SQLite-backed store.Store.
 type Store struct {
-	w     *sql.DB                // the writer's connection, and one for Secret
-	wc    *sql.Conn              // the writer goroutine's own connection
-	r     *sql.DB                // read-only pool; WAL lets it read while w writes
-	stmts [nStatements]*sql.Stmt // on wc
-	// readStmts are the history reads, prepared once on r (database/sql
-	// prepares each on a pool connection the first time it runs there):
-	// a decision poll of a run the history cache does not hold, and every
-	// history read of a closed run, would otherwise parse its query again.
-	readStmts map[string]*sql.Stmt
-	wals      []*walFlusher  // one per flusher goroutine
-	hbj       *journal       // heartbeat-only changes (journal.go)
-	mu        sync.RWMutex   // guards closing queue against concurrent sends
-	shut      bool           // Close was called
-	queue     chan *request  // changes waiting for the writer
-	flushQ    chan committed // committed batches waiting for the flusher
-	done      chan struct{}
-	closed    sync.Once
-	log       *slog.Logger
-	lock      *os.File // the data directory's lock, held until Close
+	w      *sql.DB                // the writer's connection, and one for Secret
+	wc     *sql.Conn              // the writer goroutine's own connection
+	r      *sql.DB                // read-only pool; WAL lets it read while w writes
+	stmts  [nStatements]*sql.Stmt // on wc
+	wals   []*walFlusher          // one per flusher goroutine
+	hbj    *journal               // heartbeat-only changes (journal.go)
+	mu     sync.RWMutex           // guards closing queue against concurrent sends
+	shut   bool                   // Close was called
+	queue  chan *request          // changes waiting for the writer
+	flushQ chan committed         // committed batches waiting for the flusher
+	done   chan struct{}
+	closed sync.Once
+	log    *slog.Logger
+	lock   *os.File // the data directory's lock, held until Close
 
 	// failed is the first write or flush that storage failed (not a
 	// change the database refused), after which the writer refuses every
@@ -65,6 +60,13 @@ type Store struct {
 	// commits (the heartbeat journal left by a crash is checkpointed
 	// before Open returns), so writes can run before Observe is called.
 	obs atomic.Pointer[observer]
+
+	// evFwd and evRev are the history reads (qEventsForward and
+	// qEventsReverse), prepared once on r (database/sql prepares each on a
+	// pool connection the first time it runs there): a decision poll of a
+	// run the history cache does not hold, and every history read of a
+	// closed run, would otherwise parse its query again.
+	evFwd, evRev *sql.Stmt
 }
 
 // observer boxes a store.Observer for atomic.Pointer.
@@ -188,22 +190,24 @@ func (s *Store) prepare() error {
 			return fmt.Errorf("prepare %q: %w", q, err)
 		}
 	}
-	s.readStmts = map[string]*sql.Stmt{}
-	for _, q := range []string{qEventsForward, qEventsReverse} {
-		st, err := s.r.PrepareContext(context.Background(), q)
-		if err != nil {
+	for _, r := range []struct {
+		st **sql.Stmt
+		q  string
+	}{{&s.evFwd, qEventsForward}, {&s.evRev, qEventsReverse}} {
+		if *r.st, err = s.r.PrepareContext(context.Background(), r.q); err != nil {
 			s.closeReadStmts()
 			s.wc.Close()
-			return fmt.Errorf("prepare %q: %w", q, err)
+			return fmt.Errorf("prepare %q: %w", r.q, err)
 		}
-		s.readStmts[q] = st
 	}
 	return nil
 }
 
 func (s *Store) closeReadStmts() {
-	for _, st := range s.readStmts {
-		st.Close()
+	for _, st := range []*sql.Stmt{s.evFwd, s.evRev} {
+		if st != nil {
+			st.Close()
+		}
 	}
 }
 
